@@ -1,0 +1,10 @@
+from django.urls import path
+
+from incost_portal.dashboard import views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("apps/", views.apps, name="apps"),
+    path("settings/", views.settings_overview, name="settings"),
+]

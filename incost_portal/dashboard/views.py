@@ -1,0 +1,45 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from incost_portal.dashboard.selectors import dashboard_summary
+from incost_portal.networks.access import LAST_NETWORK_SESSION_KEY, Access, Tenancy, network_view
+from incost_portal.networks.selectors import (
+    api_token_active,
+    app_list,
+    media_source_list,
+    member_list,
+    membership_list,
+)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Land on the network used last, else the first one the user belongs to."""
+    memberships = membership_list(user=request.user)
+    if not memberships:
+        return render(request, "dashboard/no_network.html")
+    last = request.session.get(LAST_NETWORK_SESSION_KEY)
+    chosen = next((m for m in memberships if str(m.network.code) == last), memberships[0])
+    return redirect("dashboard:index", chosen.network.code)
+
+
+@network_view(Access.READ)
+def index(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    return render(request, "dashboard/index.html", {"summary": dashboard_summary(tenancy=tenancy)})
+
+
+@network_view(Access.READ)
+def apps(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    return render(request, "dashboard/apps.html", {"apps": app_list(network=tenancy.network)})
+
+
+@network_view(Access.READ)
+def settings_overview(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    network = tenancy.network
+    context = {
+        "token": api_token_active(network=network),
+        "media_sources": media_source_list(network=network),
+        "members": member_list(network=network),
+    }
+    return render(request, "dashboard/settings.html", context)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IncostConfig(AppConfig):
+    name = "incost_portal.incost"
+    label = "incost"

@@ -1,0 +1,113 @@
+"""The one way a view reaches a network's data.
+
+A view is declared with `@network_view(Access.READ | WRITE | ADMIN)`; the decorator resolves the
+`network_code` in the URL to the signed-in user's membership and hands the view a `Tenancy`.
+Someone who is not a member gets 404 (the network's existence is not confirmed); a member whose
+role is not enough gets 403. A request that changes state (any method but GET/HEAD/OPTIONS)
+needs at least WRITE, whatever the view declared, so a reviewer can never change anything.
+Objects inside the network are fetched with `tenant_object`, which filters by network first.
+"""
+
+import enum
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from incost_portal.networks.models import Membership, Network, Role
+
+LAST_NETWORK_SESSION_KEY = "last_network"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Access(enum.IntEnum):
+    READ = 1  # any member: admin, ops, reviewer
+    WRITE = 2  # admin and ops
+    ADMIN = 3  # admin only
+
+
+_ROLE_ACCESS = {Role.REVIEWER: Access.READ, Role.OPS: Access.WRITE, Role.ADMIN: Access.ADMIN}
+
+
+@dataclass(frozen=True)
+class Tenancy:
+    """The signed-in user's standing in one network, as resolved for this request."""
+
+    network: Network
+    membership: Membership
+
+    @property
+    def role(self) -> str:
+        return self.membership.role
+
+    @property
+    def access(self) -> Access:
+        return _ROLE_ACCESS[Role(self.membership.role)]
+
+    @property
+    def can_write(self) -> bool:
+        return self.access >= Access.WRITE
+
+    @property
+    def is_admin(self) -> bool:
+        return self.access >= Access.ADMIN
+
+
+def tenancy_for(user: Any, network_code: uuid.UUID | str, *, need: Access = Access.READ) -> Tenancy:
+    """Resolve a user's membership in a network, or raise 404 (outsider) / 403 (role too low)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    membership = (
+        Membership.objects.select_related("network").filter(user=user, network__code=network_code).first()
+    )
+    if membership is None:
+        raise Http404("No such network.")
+    tenancy = Tenancy(network=membership.network, membership=membership)
+    if tenancy.access < need:
+        raise PermissionDenied("Your role in this network does not allow this.")
+    return tenancy
+
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+
+
+def network_view(need: Access = Access.READ) -> Callable[[ViewFunc], ViewFunc]:
+    """Decorate a view whose URL carries `network_code`; the view receives `tenancy=` instead."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @login_required
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, network_code: uuid.UUID, **kwargs: Any) -> HttpResponse:
+            required = need if request.method in SAFE_METHODS else max(need, Access.WRITE)
+            tenancy = tenancy_for(request.user, network_code, need=required)
+            request.tenancy = tenancy  # type: ignore[attr-defined]
+            request.session[LAST_NETWORK_SESSION_KEY] = str(tenancy.network.code)
+            return view(request, tenancy=tenancy, **kwargs)
+
+        wrapped.required_access = need  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def tenant_object(tenancy: Tenancy, model_or_queryset: type[M] | models.QuerySet[M], **lookup: Any) -> M:
+    """Fetch one object of the tenancy's network, or 404; never an object of another network."""
+    queryset = (
+        model_or_queryset._default_manager.all() if isinstance(model_or_queryset, type) else model_or_queryset
+    )
+    return get_object_or_404(queryset.filter(network=tenancy.network), **lookup)
+
+
+def tenant_queryset(tenancy: Tenancy, model: type[M]) -> models.QuerySet[M]:
+    """All objects of a model that belong to the tenancy's network."""
+    return model._default_manager.filter(network=tenancy.network)

@@ -1,0 +1,31 @@
+"""Reads of tenants and their assets. Every function that returns tenant data takes `network=`."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from incost_portal.networks.models import ApiToken, App, MediaSource, Membership, Network
+
+
+def membership_list(*, user: Any) -> list[Membership]:
+    """The networks a user belongs to, for the switcher and the landing redirect."""
+    return list(Membership.objects.filter(user=user).select_related("network").order_by("network__name"))
+
+
+def member_list(*, network: Network) -> QuerySet[Membership]:
+    return Membership.objects.filter(network=network).select_related("user").order_by("user__username")
+
+
+def app_list(*, network: Network) -> QuerySet[App]:
+    return App.objects.filter(network=network).order_by("-enabled", "app_id")
+
+
+def media_source_list(*, network: Network, kind: str | None = None) -> QuerySet[MediaSource]:
+    queryset = MediaSource.objects.filter(network=network)
+    if kind is not None:
+        queryset = queryset.filter(kind=kind)
+    return queryset.order_by("kind", "name")
+
+
+def api_token_active(*, network: Network) -> ApiToken | None:
+    return ApiToken.objects.filter(network=network, revoked_at__isnull=True).first()

@@ -1,0 +1,65 @@
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from incost_portal.runtime.redis_server import redis_answers
+
+PROCFILE = Path(settings.BASE_DIR) / "Procfile"
+
+
+def procfile_processes() -> list[str]:
+    return [line.split(":", 1)[0] for line in PROCFILE.read_text().splitlines() if ":" in line]
+
+
+class Command(BaseCommand):
+    help = (
+        "Prepare the database and demo data, then run the whole product (web, worker with its "
+        "scheduler, RQ cron, the InCost sandbox and, when none answers, an embedded Redis) under honcho."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8000")))
+        parser.add_argument(
+            "--no-demo", action="store_true", help="Do not create the demo networks and users."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+        processes = [name for name in procfile_processes() if name != "redis"]
+        env = dict(os.environ)
+        if "REDIS_URL" not in os.environ and not redis_answers(settings.REDIS_URL):
+            processes.insert(0, "redis")
+            self.stdout.write(f"No Redis at {settings.REDIS_URL}: starting an embedded one there.")
+        if "sandbox" in processes:
+            sandbox_url = f"http://127.0.0.1:{settings.SANDBOX_PORT}/api/"
+            env.setdefault("INCOST_BASE_URL", sandbox_url)
+        if not options["no_demo"]:
+            call_command(
+                "seed_demo", sandbox_url=env.get("INCOST_BASE_URL", "") if "sandbox" in processes else ""
+            )
+
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(
+            self.style.SUCCESS(f"\nInCost Portal is starting at {url}  (Ctrl+C stops everything)\n")
+        )
+
+        env["WEB_HOST"], env["WEB_PORT"] = options["host"], str(options["port"])
+        env["PYTHONUNBUFFERED"] = "1"
+        # The Procfile says `python` and `gunicorn`: make them this virtual environment's.
+        bin_dir = str(Path(sys.executable).parent)
+        env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+        honcho = shutil.which("honcho", path=env["PATH"])
+        if honcho is None:
+            raise CommandError("honcho is not installed: run `make install`.")
+        sys.stdout.flush()
+        os.chdir(settings.BASE_DIR)
+        os.execve(honcho, [honcho, "-f", str(PROCFILE), "start", *processes], env)  # noqa: S606

@@ -1,0 +1,9 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from incost_portal.networks.access import Access, Tenancy, network_view
+
+
+@network_view(Access.READ)
+def submission_list(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    return render(request, "submissions/list.html", {})

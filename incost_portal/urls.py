@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from incost_portal.dashboard import views as dashboard_views
+from incost_portal.runtime import views as runtime_views
+
+admin.site.site_header = "InCost Portal: platform admin"
+
+network_patterns = [
+    path("", include("incost_portal.dashboard.urls")),
+    path("costs/", include("incost_portal.costs.urls")),
+    path("jobs/", include("incost_portal.submissions.urls")),
+]
+
+urlpatterns = [
+    path("", dashboard_views.home, name="home"),
+    path("accounts/", include("incost_portal.accounts.urls")),
+    path("n/<uuid:network_code>/", include(network_patterns)),
+    path("admin/", admin.site.urls),
+    path("admin/rq/", include("django_rq.urls")),
+    path("healthz", runtime_views.healthz, name="healthz"),
+]

@@ -1,0 +1,45 @@
+"""Suite-wide set-up: a real Redis for every test session (the machine's, or an embedded one)."""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from incost_portal.runtime.redis_server import embedded_redis_start, free_port, redis_answers
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from that
+# thread are still synchronous, so the async-safety guard does not apply.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _test_redis_url() -> tuple[str, bool]:
+    """REDIS_URL when set, else database 15 of a local Redis; (url, answers)."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    return url, redis_answers(url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_url() -> Iterator[str]:
+    url, answers = _test_redis_url()
+    process = None
+    if not answers:
+        port = free_port()
+        process = embedded_redis_start(port, Path(tempfile.mkdtemp(prefix="incost-redis-")))
+        url = f"redis://127.0.0.1:{port}/0"
+    # Fast hashing: the cast's passwords are not what these tests are about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.REDIS_URL = url
+    for queue in settings.RQ_QUEUES.values():
+        queue["URL"] = url
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    try:
+        yield url
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(10)
