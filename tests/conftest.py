@@ -10,10 +10,6 @@ from django.conf import settings
 
 from incost_portal.runtime.redis_server import embedded_redis_start, free_port, redis_answers
 
-# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from that
-# thread are still synchronous, so the async-safety guard does not apply.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def _test_redis_url() -> tuple[str, bool]:
     """REDIS_URL when set, else database 15 of a local Redis; (url, answers)."""

@@ -3,6 +3,7 @@ import shutil
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.management import call_command
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from incost_portal.runtime.redis_server import redis_answers
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 PROCFILE = Path(settings.BASE_DIR) / "Procfile"
 
 
@@ -36,9 +38,14 @@ class Command(BaseCommand):
 
         processes = [name for name in procfile_processes() if name != "redis"]
         env = dict(os.environ)
-        if "REDIS_URL" not in os.environ and not redis_answers(settings.REDIS_URL):
+        redis_at = urlparse(settings.REDIS_URL)
+        where = f"{redis_at.hostname}:{redis_at.port or 6379}"
+        if not redis_answers(settings.REDIS_URL):
+            if redis_at.hostname not in LOOPBACK:
+                raise CommandError(f"The Redis of REDIS_URL ({where}) does not answer.")
+            # Nothing listens at a local address: run our own Redis there.
             processes.insert(0, "redis")
-            self.stdout.write(f"No Redis at {settings.REDIS_URL}: starting an embedded one there.")
+            self.stdout.write(f"No Redis answers on {where}: starting an embedded one there.")
         if "sandbox" in processes:
             sandbox_url = f"http://127.0.0.1:{settings.SANDBOX_PORT}/api/"
             env.setdefault("INCOST_BASE_URL", sandbox_url)
