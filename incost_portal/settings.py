@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "axes",
     "incost_portal.runtime",
     "incost_portal.networks",
+    "incost_portal.audit",
     "incost_portal.accounts",
     "incost_portal.incost",
     "incost_portal.sandbox",

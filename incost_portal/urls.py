@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from incost_portal.dashboard import views as dashboard_views
+from incost_portal.networks import views as network_views
 from incost_portal.runtime import views as runtime_views
 
 admin.site.site_header = "InCost Portal: platform admin"
 
 network_patterns = [
     path("", include("incost_portal.dashboard.urls")),
+    path("", include("incost_portal.networks.urls")),
     path("costs/", include("incost_portal.costs.urls")),
     path("jobs/", include("incost_portal.submissions.urls")),
 ]
@@ -15,6 +17,7 @@ network_patterns = [
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("accounts/", include("incost_portal.accounts.urls")),
+    path("invitations/<str:secret>/", network_views.invitation_accept, name="invitation_accept"),
     path("n/<uuid:network_code>/", include(network_patterns)),
     path("admin/", admin.site.urls),
     path("admin/rq/", include("django_rq.urls")),

@@ -42,14 +42,14 @@ def dashboard_summary(*, tenancy: Tenancy) -> DashboardSummary:
             "Store the AppsFlyer API token",
             "A network admin pastes the V2.0 token from the AppsFlyer dashboard.",
             done=summary.token is not None,
-            url=reverse("dashboard:settings", args=[code]),
+            url=reverse("networks:settings", args=[code]),
             action="Go to settings",
         ),
         NextStep(
             "Register your media sources",
             "The media source names AppsFlyer registered for your account.",
             done=summary.media_sources > 0,
-            url=reverse("dashboard:settings", args=[code]),
+            url=reverse("networks:settings", args=[code]),
             action="Go to settings",
         ),
         NextStep(

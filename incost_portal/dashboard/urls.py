@@ -6,5 +6,4 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.index, name="index"),
     path("apps/", views.apps, name="apps"),
-    path("settings/", views.settings_overview, name="settings"),
 ]

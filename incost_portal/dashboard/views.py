@@ -5,10 +5,7 @@ from django.shortcuts import redirect, render
 from incost_portal.dashboard.selectors import dashboard_summary
 from incost_portal.networks.access import LAST_NETWORK_SESSION_KEY, Access, Tenancy, network_view
 from incost_portal.networks.selectors import (
-    api_token_active,
     app_list,
-    media_source_list,
-    member_list,
     membership_list,
 )
 
@@ -32,14 +29,3 @@ def index(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
 @network_view(Access.READ)
 def apps(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     return render(request, "dashboard/apps.html", {"apps": app_list(network=tenancy.network)})
-
-
-@network_view(Access.READ)
-def settings_overview(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
-    network = tenancy.network
-    context = {
-        "token": api_token_active(network=network),
-        "media_sources": media_source_list(network=network),
-        "members": member_list(network=network),
-    }
-    return render(request, "dashboard/settings.html", context)

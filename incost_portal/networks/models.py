@@ -1,5 +1,6 @@
 """Tenants and what each one owns: members, media sources, apps and the AppsFlyer token."""
 
+import datetime
 import uuid
 import zoneinfo
 
@@ -167,3 +168,51 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+def default_send_times() -> list[str]:
+    return ["00:00", "12:00"]
+
+
+class SendSchedule(models.Model):
+    """When cost is sent by itself: UTC times of day, and the window a backfill covers."""
+
+    network = models.OneToOneField(Network, on_delete=models.CASCADE, related_name="send_schedule")
+    enabled = models.BooleanField(default=True)
+    # "HH:MM" in UTC, sorted; AppsFlyer's partners typically send at 00:00 and 12:00 UTC.
+    send_times = models.JSONField(default=default_send_times)
+    backfill_days = models.PositiveSmallIntegerField(default=7)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.network}: {', '.join(self.send_times)} UTC"
+
+
+class Invitation(models.Model):
+    """A one-time link that makes whoever opens it (signed in or signing up) a member."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.OPS)
+    # Only a digest of the link's secret is kept: the link itself is in the email alone.
+    secret_digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.network}"
+
+    def is_open(self, now: datetime.datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now

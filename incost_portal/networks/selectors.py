@@ -3,8 +3,17 @@
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from incost_portal.networks.models import ApiToken, App, MediaSource, Membership, Network
+from incost_portal.networks.models import (
+    ApiToken,
+    App,
+    Invitation,
+    MediaSource,
+    Membership,
+    Network,
+    SendSchedule,
+)
 
 
 def membership_list(*, user: Any) -> list[Membership]:
@@ -29,3 +38,16 @@ def media_source_list(*, network: Network, kind: str | None = None) -> QuerySet[
 
 def api_token_active(*, network: Network) -> ApiToken | None:
     return ApiToken.objects.filter(network=network, revoked_at__isnull=True).first()
+
+
+def send_schedule_for(*, network: Network) -> SendSchedule:
+    """The network's schedule, or the default one (00:00 and 12:00 UTC) when none was saved."""
+    return SendSchedule.objects.filter(network=network).first() or SendSchedule(network=network)
+
+
+def invitation_open_list(*, network: Network) -> list[Invitation]:
+    now = timezone.now()
+    pending = Invitation.objects.filter(
+        network=network, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).select_related("invited_by")
+    return list(pending)

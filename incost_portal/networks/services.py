@@ -1,14 +1,31 @@
 """Writes to tenants and their assets."""
 
+import hashlib
+import secrets
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from incost_portal.audit.models import Action
+from incost_portal.audit.services import audit_record
 from incost_portal.networks import token_vault
-from incost_portal.networks.models import ApiToken, App, MediaSource, Membership, Network, Role
+from incost_portal.networks.models import (
+    ApiToken,
+    App,
+    Invitation,
+    MediaSource,
+    Membership,
+    Network,
+    Role,
+    SendSchedule,
+)
 
 TOKEN_MIN_LENGTH = 20
 TOKEN_MAX_LENGTH = 8192
@@ -68,17 +85,37 @@ def api_token_set(*, network: Network, plaintext: str, user: Any | None) -> ApiT
     ApiToken.objects.select_for_update().filter(network=network, revoked_at__isnull=True).update(
         revoked_at=now
     )
-    return ApiToken.objects.create(
+    stored = ApiToken.objects.create(
         network=network,
         ciphertext=token_vault.encrypt(token),
         fingerprint=token_vault.fingerprint(token),
         last_four=token[-4:],
         created_by=user,
     )
+    audit_record(
+        network=network,
+        actor=user,
+        action=Action.TOKEN_ADDED,
+        target=f"token …{stored.last_four}",
+        detail={"fingerprint": stored.short_fingerprint},
+    )
+    return stored
 
 
-def api_token_revoke(*, network: Network) -> int:
-    return ApiToken.objects.filter(network=network, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def api_token_revoke(*, network: Network, actor: Any) -> int:
+    """Revoke the network's active token; nothing is sent until a new one is stored."""
+    with transaction.atomic():
+        tokens = list(ApiToken.objects.select_for_update().filter(network=network, revoked_at__isnull=True))
+        for token in tokens:
+            ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+            audit_record(
+                network=network,
+                actor=actor,
+                action=Action.TOKEN_REVOKED,
+                target=f"token …{token.last_four}",
+                detail={"fingerprint": token.short_fingerprint},
+            )
+    return len(tokens)
 
 
 def api_token_plaintext(*, token: ApiToken) -> str:
@@ -106,3 +143,197 @@ def user_ensure(*, username: str, email: str, password: str, **fields: Any) -> A
     user.set_password(password)
     user.save()
     return user
+
+
+# --- Members and invitations -------------------------------------------------------------------
+
+INVITATION_DAYS = 7
+
+
+class LastAdminError(ValidationError):
+    """A change would leave the network without an admin."""
+
+
+def _invitation_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def member_invite(*, network: Network, email: str, role: str, invited_by: Any) -> tuple[Invitation, str]:
+    """Create a one-time invitation and email its link; returns the invitation and the link."""
+    email = email.strip().lower()
+    if Membership.objects.filter(network=network, user__email__iexact=email).exists():
+        raise ValidationError(f"{email} is already a member of {network.name}.")
+    secret = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        network=network,
+        email=email,
+        role=Role(role),
+        secret_digest=_invitation_digest(secret),
+        invited_by=invited_by,
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    link = settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[secret])
+    send_mail(
+        subject=f"You are invited to {network.name} on InCost Portal",
+        message=(
+            f"{invited_by.get_username() if invited_by else 'An admin'} invited you to {network.name} "
+            f"as {Role(role).label}.\n\nAccept (the link works once, for {INVITATION_DAYS} days):\n{link}\n"
+        ),
+        from_email=None,
+        recipient_list=[email],
+    )
+    audit_record(
+        network=network, actor=invited_by, action=Action.MEMBER_INVITED, target=email, detail={"role": role}
+    )
+    return invitation, link
+
+
+def invitation_open(*, secret: str) -> Invitation | None:
+    """The invitation behind a link, if it can still be used."""
+    invitation = (
+        Invitation.objects.select_related("network").filter(secret_digest=_invitation_digest(secret)).first()
+    )
+    if invitation is None or not invitation.is_open(timezone.now()):
+        return None
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, secret: str, user: Any) -> Membership:
+    """Make the user a member with the invited role; the link cannot be used again."""
+    invitation = invitation_open(secret=secret)
+    if invitation is None:
+        raise ValidationError("This invitation link has been used, revoked or has expired.")
+    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        accepted_at=timezone.now(), accepted_by=user
+    )
+    if claimed != 1:  # someone else used it a moment ago
+        raise ValidationError("This invitation link has been used already.")
+    existing = Membership.objects.filter(network=invitation.network, user=user).first()
+    if existing is not None:
+        return existing  # never lower the role of someone who was already in
+    membership = Membership.objects.create(network=invitation.network, user=user, role=invitation.role)
+    audit_record(
+        network=invitation.network,
+        actor=user,
+        action=Action.MEMBER_JOINED,
+        target=user.get_username(),
+        detail={"role": invitation.role, "email": invitation.email},
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_new_user(*, secret: str, username: str, password: str) -> Any:
+    """Create an account for the invited email address and accept the invitation with it, together."""
+    invitation = invitation_open(secret=secret)
+    if invitation is None:
+        raise ValidationError("This invitation link has been used, revoked or has expired.")
+    user = get_user_model().objects.create_user(username=username, email=invitation.email, password=password)
+    invitation_accept(secret=secret, user=user)
+    return user
+
+
+def invitation_revoke(*, network: Network, invitation: Invitation, actor: Any) -> None:
+    Invitation.objects.filter(pk=invitation.pk, network=network, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    audit_record(network=network, actor=actor, action=Action.INVITATION_REVOKED, target=invitation.email)
+
+
+def _other_admins_locked(network: Network, membership: Membership) -> int:
+    """Count the other admins, locking their rows so two demotions cannot race past the check."""
+    admins = (
+        Membership.objects.select_for_update()
+        .filter(network=network, role=Role.ADMIN)
+        .exclude(pk=membership.pk)
+    )
+    return len(list(admins))
+
+
+@transaction.atomic
+def membership_role_change(*, network: Network, membership: Membership, role: str, actor: Any) -> Membership:
+    role = Role(role)
+    if (
+        membership.role == Role.ADMIN
+        and role != Role.ADMIN
+        and _other_admins_locked(network, membership) == 0
+    ):
+        raise LastAdminError(
+            f"{membership.user.get_username()} is the last admin: make someone else admin first."
+        )
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        network=network,
+        actor=actor,
+        action=Action.MEMBER_ROLE_CHANGED,
+        target=membership.user.get_username(),
+        detail={"from": before, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, network: Network, membership: Membership, actor: Any) -> None:
+    if membership.role == Role.ADMIN and _other_admins_locked(network, membership) == 0:
+        raise LastAdminError(f"{membership.user.get_username()} is the last admin and cannot be removed.")
+    username = membership.user.get_username()
+    membership.delete()
+    audit_record(network=network, actor=actor, action=Action.MEMBER_REMOVED, target=username)
+
+
+# --- Media sources, apps, schedule ------------------------------------------------------------
+
+
+def media_source_add(*, network: Network, name: str, kind: str, actor: Any) -> MediaSource:
+    if MediaSource.objects.filter(network=network, kind=kind, name=name.strip()).exists():
+        raise ValidationError(f"{name.strip()} is registered already.")
+    source = media_source_create(network=network, name=name, kind=kind)
+    audit_record(
+        network=network,
+        actor=actor,
+        action=Action.MEDIA_SOURCE_ADDED,
+        target=source.name,
+        detail={"kind": kind},
+    )
+    return source
+
+
+def media_source_remove(*, network: Network, source: MediaSource, actor: Any) -> None:
+    name, kind = source.name, source.kind
+    source.delete()
+    audit_record(
+        network=network, actor=actor, action=Action.MEDIA_SOURCE_REMOVED, target=name, detail={"kind": kind}
+    )
+
+
+def app_send_cost_set(*, network: Network, app: App, send_cost: bool, actor: Any) -> App:
+    App.objects.filter(pk=app.pk, network=network).update(send_cost=send_cost)
+    app.send_cost = send_cost
+    audit_record(
+        network=network,
+        actor=actor,
+        action=Action.APP_TOGGLED,
+        target=app.app_id,
+        detail={"send_cost": send_cost},
+    )
+    return app
+
+
+def send_schedule_update(
+    *, network: Network, enabled: bool, send_times: list[str], backfill_days: int, actor: Any
+) -> SendSchedule:
+    times = sorted(set(send_times))
+    schedule, _ = SendSchedule.objects.update_or_create(
+        network=network, defaults={"enabled": enabled, "send_times": times, "backfill_days": backfill_days}
+    )
+    audit_record(
+        network=network,
+        actor=actor,
+        action=Action.SCHEDULE_CHANGED,
+        target="send schedule",
+        detail={"enabled": enabled, "send_times": times, "backfill_days": backfill_days},
+    )
+    return schedule

@@ -7,7 +7,7 @@ class SettingsPageTestCase(BaseTestCase):
         token = "eyJhbGciOi" + "Q" * 720 + "9zTk"
         api_token_set(network=self.network, plaintext=token, user=self.admin)
         self.login(self.admin)
-        response = self.client.get(self.url("dashboard:settings"))
+        response = self.client.get(self.url("networks:settings"))
         self.assertContains(response, "…9zTk")
         self.assertContains(response, "acme_int")
         self.assertContains(response, "rita@example.org")
@@ -16,8 +16,8 @@ class SettingsPageTestCase(BaseTestCase):
 
     def test_it_checks_membership(self) -> None:
         self.login(self.outsider)
-        assert self.client.get(self.url("dashboard:settings")).status_code == 404
+        assert self.client.get(self.url("networks:settings")).status_code == 404
 
     def test_it_rejects_changes_from_reviewer(self) -> None:
         self.login(self.reviewer)
-        assert self.client.post(self.url("dashboard:settings")).status_code == 403
+        assert self.client.post(self.url("networks:settings")).status_code == 403

@@ -1,0 +1,28 @@
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import QuerySet
+
+from incost_portal.audit.models import AuditEvent
+from incost_portal.networks.models import Network
+
+
+def audit_event_list(
+    *,
+    network: Network,
+    action: str = "",
+    actor_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """A network's audit trail, newest first, filtered by action, actor and UTC date range."""
+    events = AuditEvent.objects.filter(network=network).select_related("actor")
+    if action:
+        events = events.filter(action=action)
+    if actor_id:
+        events = events.filter(actor_id=actor_id)
+    if date_from:
+        events = events.filter(created_at__gte=datetime.combine(date_from, time.min, tzinfo=UTC))
+    if date_to:
+        end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
+        events = events.filter(created_at__lt=end)
+    return events

@@ -1,0 +1,87 @@
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+
+from incost_portal.audit.models import Action
+from incost_portal.networks.models import MediaSource, Membership, Role
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class TokenForm(forms.Form):
+    # Never rendered back into the page: a failed attempt asks for the token again.
+    token = forms.CharField(
+        label="AppsFlyer V2.0 API token",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}, render_value=False),
+        help_text="In AppsFlyer: your user menu > Security center > AppsFlyer API tokens > V2.0 token.",
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email")
+    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.OPS)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class MediaSourceForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=50,
+        help_text="Exactly as registered at AppsFlyer, e.g. <code>example_int</code>.",
+    )
+    kind = forms.ChoiceField(
+        label="Kind", choices=MediaSource.Kind.choices, initial=MediaSource.Kind.MEDIA_SOURCE
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if any(ch.isspace() for ch in name):
+            raise forms.ValidationError("Use no spaces: the name must match the attribution link exactly.")
+        return name
+
+
+class ScheduleForm(forms.Form):
+    enabled = forms.BooleanField(label="Send automatically", required=False)
+    send_times = forms.CharField(
+        label="Send times (UTC)",
+        help_text="Times of day in UTC, comma-separated, e.g. <code>00:00, 12:00</code>.",
+    )
+    backfill_days = forms.IntegerField(
+        label="Backfill window (days)",
+        min_value=1,
+        max_value=90,
+        help_text="How far back a backfill looks for gaps and changed days (AppsFlyer accepts up to 90).",
+    )
+
+    def clean_send_times(self) -> list[str]:
+        raw = [part.strip() for part in self.cleaned_data["send_times"].split(",") if part.strip()]
+        bad = [part for part in raw if not _TIME.match(part)]
+        if bad:
+            raise forms.ValidationError(f"Not a time of day as HH:MM: {', '.join(bad)}.")
+        if not raw:
+            raise forms.ValidationError("Give at least one time, or turn automatic sending off.")
+        if len(raw) > 24:
+            raise forms.ValidationError("At most 24 send times a day.")
+        return sorted(set(raw))
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False, choices=[("", "All actions"), *Action.choices])
+    actor_id = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Who")
+    date_from = forms.DateField(
+        required=False, label="From (UTC)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To (UTC)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, members: Iterable[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["actor_id"].choices = [("", "Anyone")] + [
+            (m.user_id, m.user.get_username()) for m in members
+        ]
