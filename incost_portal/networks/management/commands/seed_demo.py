@@ -1,10 +1,14 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from incost_portal.networks import token_vault
 from incost_portal.networks.models import App, MediaSource, Network, Role
-from incost_portal.networks.services import membership_set, user_ensure
+from incost_portal.networks.selectors import api_token_active
+from incost_portal.networks.services import api_token_set, membership_set, user_ensure
+from incost_portal.sandbox.services import partner_ensure
 
 DEMO_PASSWORD = "incost-demo"  # noqa: S105 - printed for the newcomer; demo data only
 
@@ -22,6 +26,23 @@ DEMO_APPS = [
 ]
 
 
+# Each demo network is a partner of the InCost sandbox, with its media source.
+SANDBOX_PARTNERS = {"demo": "demo_int", "other": "other_int"}
+
+
+def sandbox_tokens_ensure(networks: dict[str, Network]) -> None:
+    """Make each demo network a sandbox partner and store that partner's token as the network's.
+
+    Written straight into the sandbox's file (the server may not be up yet). A token already
+    stored is kept, so running this again does not rotate anything.
+    """
+    for slug, source in SANDBOX_PARTNERS.items():
+        token = partner_ensure(db_path=settings.SANDBOX_DB, name=slug, media_sources=[source])
+        active = api_token_active(network=networks[slug])
+        if active is None or active.fingerprint != token_vault.fingerprint(token):
+            api_token_set(network=networks[slug], plaintext=token, user=None)
+
+
 class Command(BaseCommand):
     help = "Create (or bring back) the demo networks, apps and users. Safe to run again."
 
@@ -33,11 +54,12 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         demo, _ = Network.objects.update_or_create(slug="demo", defaults={"name": "Demo Network"})
-        if options["sandbox_url"]:
-            demo.api_base_url = options["sandbox_url"]
-            demo.save(update_fields=["api_base_url"])
         other, _ = Network.objects.update_or_create(slug="other", defaults={"name": "Other Network"})
         networks = {"demo": demo, "other": other}
+        if options["sandbox_url"]:
+            for network in networks.values():
+                network.api_base_url = options["sandbox_url"]
+                network.save(update_fields=["api_base_url"])
 
         MediaSource.objects.get_or_create(network=demo, kind=MediaSource.Kind.MEDIA_SOURCE, name="demo_int")
         MediaSource.objects.get_or_create(network=other, kind=MediaSource.Kind.MEDIA_SOURCE, name="other_int")
@@ -48,6 +70,9 @@ class Command(BaseCommand):
                     app_id=fields["app_id"],
                     defaults={**fields, "time_zone": "UTC", "currency": "USD", "is_test_app": True},
                 )
+
+        if options["sandbox_url"]:
+            sandbox_tokens_ensure(networks)
 
         for username, slug, role in DEMO_USERS:
             user = user_ensure(username=username, email=f"{username}@example.com", password=DEMO_PASSWORD)

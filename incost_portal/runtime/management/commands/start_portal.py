@@ -46,13 +46,13 @@ class Command(BaseCommand):
             # Nothing listens at a local address: run our own Redis there.
             processes.insert(0, "redis")
             self.stdout.write(f"No Redis answers on {where}: starting an embedded one there.")
+        sandbox_url = ""
         if "sandbox" in processes:
             sandbox_url = f"http://127.0.0.1:{settings.SANDBOX_PORT}/api/"
             env.setdefault("INCOST_BASE_URL", sandbox_url)
         if not options["no_demo"]:
-            call_command(
-                "seed_demo", sandbox_url=env.get("INCOST_BASE_URL", "") if "sandbox" in processes else ""
-            )
+            # The demo networks are sandbox partners: their tokens only work there.
+            call_command("seed_demo", sandbox_url=sandbox_url)
 
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(
