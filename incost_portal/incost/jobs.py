@@ -3,7 +3,6 @@
 import dataclasses
 import logging
 
-from incost_portal.incost.answers import InCostError
 from incost_portal.incost.services import app_list_sync, app_list_sync_enqueue
 from incost_portal.networks.models import Network
 
@@ -18,12 +17,12 @@ def app_list_sync_job(network_id: int) -> dict[str, int]:
 
 def app_list_sync_all() -> int:
     """Queue an app list sync for every network with an active token (RQ cron, every 6 hours)."""
-    networks = Network.objects.filter(api_tokens__revoked_at__isnull=True).distinct()
+    # Both conditions in one filter(): the same token row must exist and be unrevoked.
+    networks = Network.objects.filter(
+        api_tokens__isnull=False, api_tokens__revoked_at__isnull=True
+    ).distinct()
     count = 0
     for network in networks:
         app_list_sync_enqueue(network=network)
         count += 1
     return count
-
-
-__all__ = ["InCostError", "app_list_sync_all", "app_list_sync_job"]

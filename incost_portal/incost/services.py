@@ -50,10 +50,10 @@ class AppListSyncResult:
     disabled: int
 
 
-def _listed_apps(client: InCostClient) -> list[ListedApp]:
+def _listed_apps(client: InCostClient, *, page_size: int) -> list[ListedApp]:
     listed: list[ListedApp] = []
     for _ in range(APP_LIST_MAX_PAGES):
-        page = client.app_list(limit=APP_LIST_PAGE_SIZE, offset=len(listed))
+        page = client.app_list(limit=page_size, offset=len(listed))
         listed.extend(page.apps)
         if not page.has_next or not page.apps:
             return listed
@@ -78,7 +78,9 @@ def _fields(app: ListedApp, *, current_time_zone: str) -> dict[str, object]:
     }
 
 
-def app_list_sync(*, network: Network, limiter: CallLimiter | None = None) -> AppListSyncResult:
+def app_list_sync(
+    *, network: Network, limiter: CallLimiter | None = None, page_size: int = APP_LIST_PAGE_SIZE
+) -> AppListSyncResult:
     """Bring the network's apps in line with AppsFlyer's app permission list.
 
     Listed apps are created or updated (name, platform, time zone, currency) and enabled; apps
@@ -88,7 +90,7 @@ def app_list_sync(*, network: Network, limiter: CallLimiter | None = None) -> Ap
     """
     client = incost_client_for(network=network, limiter=limiter, limiter_wait_seconds=5.0)
     try:
-        listed = _listed_apps(client)
+        listed = _listed_apps(client, page_size=page_size)
     finally:
         client.close()
     now = timezone.now()

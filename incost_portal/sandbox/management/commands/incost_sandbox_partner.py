@@ -13,6 +13,7 @@ class Command(BaseCommand):
         "Add a partner (an ad-network account) to the InCost sandbox and print its API token. "
         "The AppsFlyer test apps id888123456 and com.cost.app are always enabled for it."
     )
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name")
