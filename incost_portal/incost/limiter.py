@@ -161,10 +161,18 @@ def retry_after(budget: Budget) -> int:
 
 
 @cache
-def _limiter(redis_url: str) -> CallLimiter:
-    return CallLimiter(redis_url=redis_url)
+def _limiter(redis_url: str, minute_seconds: float, day_seconds: float) -> CallLimiter:
+    return CallLimiter(redis_url=redis_url, minute_seconds=minute_seconds, day_seconds=day_seconds)
 
 
 def limiter_default() -> CallLimiter:
-    """The limiter on settings.REDIS_URL with AppsFlyer's windows, one per process."""
-    return _limiter(settings.REDIS_URL)
+    """The limiter on settings.REDIS_URL with AppsFlyer's windows, one per process.
+
+    INCOST_LIMITER_MINUTE_SECONDS / INCOST_LIMITER_DAY_SECONDS, when settings define them, shorten
+    the windows to match a sandbox run with shortened ones (benchmarks); never in production.
+    """
+    return _limiter(
+        settings.REDIS_URL,
+        float(getattr(settings, "INCOST_LIMITER_MINUTE_SECONDS", 60.0)),
+        float(getattr(settings, "INCOST_LIMITER_DAY_SECONDS", 86_400.0)),
+    )

@@ -75,7 +75,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         # The request line only: headers (the token) are never logged.
-        logger.debug("%s %s", self.address_string(), format % args)
+        logger.info("%s %s", self.address_string(), format % args)
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -262,6 +262,14 @@ def jobs_settle(conn: sqlite3.Connection, *, config: SandboxConfig) -> int:
     would hold by now; the job's order (not the reader's) decides which upload replaces which.
     """
     settled = 0
+    # Most calls find nothing due: look before taking the write lock.
+    if (
+        conn.execute(
+            "SELECT 1 FROM job WHERE settled = 0 AND finish_at <= ? LIMIT 1", [time.time()]
+        ).fetchone()
+        is None
+    ):
+        return 0
     with write(conn):
         due = conn.execute(
             "SELECT * FROM job WHERE settled = 0 AND finish_at <= ? ORDER BY seq", [time.time()]

@@ -73,7 +73,7 @@ def sandbox_running(directory: Path, *, port: int | None = None, **config: Any) 
     port = port or free_port()
     db, log = directory / "sandbox.sqlite3", directory / f"sandbox-{port}.log"
     command = [sys.executable, "manage.py", "incost_sandbox", "--port", str(port), "--db", str(db)]
-    command += ["--reset-config", *_flags({**TEST_FLAGS, **config})]
+    command += _flags({**TEST_FLAGS, **config})
     with log.open("ab") as output:
         process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
     sandbox = Sandbox(url=f"http://127.0.0.1:{port}", db=db, process=process, log=log)

@@ -36,7 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.SANDBOX_PORT)
         parser.add_argument("--db", default=str(settings.SANDBOX_DB), help="The sandbox's state file.")
         parser.add_argument(
-            "--reset-config", action="store_true", help="Start from AppsFlyer's defaults, not stored ones."
+            "--keep-config",
+            action="store_true",
+            help="Keep the settings and faults the last run stored (default: AppsFlyer's, plus these flags).",
         )
         for name, (kind, text) in CONFIG_FLAGS.items():
             parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=None, help=text)
@@ -48,7 +50,7 @@ class Command(BaseCommand):
         changes.setdefault("max_body_bytes", settings.INCOST_MAX_REQUEST_BYTES)
         try:
             with opened(db_path) as conn:
-                config: SandboxConfig = config_set(conn, changes=changes, reset=options["reset_config"])
+                config: SandboxConfig = config_set(conn, changes=changes, reset=not options["keep_config"])
         except ValueError as error:
             raise CommandError(str(error)) from None
         logging.getLogger("incost_portal.sandbox").setLevel(logging.INFO)
