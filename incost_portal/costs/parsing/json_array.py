@@ -1,0 +1,222 @@
+"""The InCost JSON body: an array of row objects. Numbers keep their literal text.
+
+A body up to WHOLE_BYTES is decoded in one call of the C decoder (a pushed 1 MB request checks
+in milliseconds); a larger file is walked object by object, so memory stays flat.
+"""
+
+import io
+import json
+from collections.abc import Iterator, Sequence
+from typing import BinaryIO, TextIO
+
+from incost_portal.costs.fields import INPUT_FIELDS, REQUIRED
+from incost_portal.costs.issues import Issue
+from incost_portal.costs.parsing.chunks import CostFile, RowChunk
+
+WHOLE_BYTES = 8 * 1024 * 1024
+BLOCK_CHARS = 1024 * 1024
+# One row object never comes near this: past it, an unparseable object is broken, not truncated.
+MAX_OBJECT_CHARS = 4 * 1024 * 1024
+
+
+class JsonNumber(str):
+    """A JSON number as written (12.50 stays "12.50"), told apart from a quoted string."""
+
+    __slots__ = ()
+
+
+_decoder = json.JSONDecoder(parse_float=JsonNumber, parse_int=JsonNumber, parse_constant=JsonNumber)
+_KNOWN = frozenset(INPUT_FIELDS)
+_NUMBER_CODES = {"spend": "pv102", "clicks": "ic241", "impressions": "ic242"}
+_WHITESPACE = " \t\n\r"
+
+
+def _failure(message: str) -> CostFile:
+    return CostFile(
+        "json", (), iter([RowChunk([], {}, [Issue(None, "", "ic416", message)])]), per_row_fields=True
+    )
+
+
+def read_json(stream: BinaryIO, *, chunk_rows: int) -> CostFile:
+    head = stream.read(WHOLE_BYTES + 1)
+    if len(head) <= WHOLE_BYTES:
+        return _read_whole(head, chunk_rows)
+    stream.seek(0)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape")
+    return CostFile("json", (), _stream_chunks(text, chunk_rows), per_row_fields=True)
+
+
+def _read_whole(data: bytes, chunk_rows: int) -> CostFile:
+    # Undecodable bytes can only sit inside strings: they become lone surrogates, reported per field.
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    if not text.strip():
+        return _failure("The body is empty: send a JSON array of row objects.")
+    try:
+        document = _decoder.decode(text)
+    except json.JSONDecodeError as exc:
+        return _failure(f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.")
+    except RecursionError:
+        return _failure("Not valid JSON: nested too deeply.")
+    if not isinstance(document, list):
+        return _failure("The body must be a JSON array of row objects, [ {...}, {...} ].")
+
+    def chunks() -> Iterator[RowChunk]:
+        for start in range(0, len(document), chunk_rows):
+            yield chunk_from_objects(document[start : start + chunk_rows], start + 1)
+
+    return CostFile("json", (), chunks(), per_row_fields=True)
+
+
+def _stream_chunks(text: TextIO, chunk_rows: int) -> Iterator[RowChunk]:
+    batch: list[object] = []
+    first = 1
+    for item in _stream_objects(text):
+        if isinstance(item, Issue):
+            if batch:
+                yield chunk_from_objects(batch, first)
+            yield RowChunk([], {}, [item])
+            return
+        batch.append(item)
+        if len(batch) == chunk_rows:
+            yield chunk_from_objects(batch, first)
+            first += len(batch)
+            batch = []
+    if batch:
+        yield chunk_from_objects(batch, first)
+
+
+def _stream_objects(text: TextIO) -> Iterator[object]:
+    """The array's elements one by one, or an ic416 Issue (with its line) where parsing fails."""
+    buffer = text.read(BLOCK_CHARS)
+    position = 0
+    lines_before = 0  # newlines in the text already dropped from the buffer
+    at_end = False
+    index = 0
+
+    def fail(message: str, at: int) -> Issue:
+        line = lines_before + buffer.count("\n", 0, at) + 1
+        row = index + 1 if index else None
+        return Issue(row, "", "ic416", f"Not valid JSON: {message} at line {line}.")
+
+    def refill() -> bool:
+        nonlocal buffer, position, lines_before, at_end
+        more = text.read(BLOCK_CHARS)
+        lines_before += buffer.count("\n", 0, position)
+        buffer = buffer[position:] + more
+        position = 0
+        at_end = not more
+        return bool(more)
+
+    def skip_space() -> bool:
+        """Move past whitespace; False at the end of the text."""
+        nonlocal position
+        while True:
+            while position < len(buffer) and buffer[position] in _WHITESPACE:
+                position += 1
+            if position < len(buffer):
+                return True
+            if at_end or not refill():
+                return False
+
+    if not skip_space():
+        yield Issue(None, "", "ic416", "The body is empty: send a JSON array of row objects.")
+        return
+    if buffer[position] != "[":
+        yield fail("the body must be a JSON array of row objects", position)
+        return
+    position += 1
+    while True:
+        if not skip_space():
+            yield fail("the array is not closed", position)
+            return
+        if buffer[position] == "]":
+            if index and buffer[position - 1] == ",":
+                yield fail("a comma before ]", position)
+                return
+            position += 1
+            if skip_space():
+                yield fail("extra data after the array", position)
+            return
+        if index:
+            if buffer[position] != ",":
+                yield fail("expected , or ]", position)
+                return
+            position += 1
+            if not skip_space():
+                yield fail("the array is not closed", position)
+                return
+        while True:
+            try:
+                value, end = _decoder.raw_decode(buffer, position)
+                break
+            except json.JSONDecodeError as exc:
+                if at_end or len(buffer) - position > MAX_OBJECT_CHARS or not refill():
+                    yield fail(exc.msg, exc.pos)
+                    return
+            except RecursionError:
+                yield fail("nested too deeply", position)
+                return
+        yield value
+        index += 1
+        position = end
+        if position > BLOCK_CHARS:
+            refill()
+
+
+def chunk_from_objects(objects: Sequence[object], first_row: int) -> RowChunk:
+    """Row objects to columns of strings; wrong JSON types become issues on their row and field."""
+    rows: Sequence[int] = range(first_row, first_row + len(objects))
+    issues: list[Issue] = []
+    if {type(obj) for obj in objects} != {dict}:
+        kept = [(row, obj) for row, obj in zip(rows, objects, strict=True) if isinstance(obj, dict)]
+        issues.extend(
+            Issue(row, "", "ic416", f"Row {row} is not a JSON object.")
+            for row, obj in zip(rows, objects, strict=True)
+            if not isinstance(obj, dict)
+        )
+        rows = [row for row, _ in kept]
+        objects = [obj for _, obj in kept]
+    dicts: Sequence[dict[str, object]] = objects  # type: ignore[assignment]
+    keys: set[str] = set().union(*dicts) if dicts else set()
+    unknown = keys - _KNOWN
+    if unknown:
+        for row, obj in zip(rows, dicts, strict=True):
+            issues.extend(
+                Issue(row, key, "ic248", f"Unknown field {key!r}.") for key in sorted(obj.keys() & unknown)
+            )
+    columns: dict[str, Sequence[str]] = {}
+    for name in INPUT_FIELDS:
+        if name not in keys and name not in REQUIRED:
+            continue
+        values = [obj.get(name) for obj in dicts]
+        kinds = set(map(type, values))
+        expected = JsonNumber if name in _NUMBER_CODES else str
+        if kinds <= {expected} or (expected is str and kinds <= {str, JsonNumber}):
+            columns[name] = values  # type: ignore[assignment]
+        else:
+            columns[name] = _values_typed(name, values, rows, issues)
+    return RowChunk(rows=rows, columns=columns, issues=issues)
+
+
+def _values_typed(name: str, values: list[object], rows: Sequence[int], issues: list[Issue]) -> list[str]:
+    number_code = _NUMBER_CODES.get(name)
+    out: list[str] = []
+    for row, value in zip(rows, values, strict=True):
+        if value is None:
+            out.append("")  # missing or null: an empty value, judged by the validator
+        elif type(value) is JsonNumber:
+            out.append(value)
+        elif isinstance(value, str):
+            if number_code and name != "hour":
+                issues.append(
+                    Issue(row, name, number_code, f"{name} is a quoted string; send a JSON number.")
+                )
+            out.append(value)
+        else:
+            kind = {bool: "true/false", list: "an array", dict: "an object"}.get(type(value), "not text")
+            code = number_code or "ic416"
+            issues.append(
+                Issue(row, name, code, f"{name} is {kind}; send a {'number' if number_code else 'string'}.")
+            )
+            out.append("")
+    return out

@@ -1,0 +1,194 @@
+"""Storing checked rows: stage them, then replace the groups they cover in one statement pair.
+
+Rows go to a temporary staging table as they are checked (PostgreSQL: COPY through psycopg 3;
+other databases: executemany in batches). `replace()` then deletes the current rows of every
+(app, date, media source) group the staging table covers and inserts the staged rows, summing
+hourly rows that fall on the same key. The caller holds the transaction: a failure anywhere
+leaves the old rows as they were.
+
+SQL here is built from this module's own table and column names (hence the S608 waivers);
+every value goes as a parameter or through COPY.
+"""
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+
+from incost_portal.costs.validation import CheckedChunk
+
+STAGE = "costs_stage"
+# The staging table's columns, in the order rows are written.
+_TEXT_COLUMNS = (
+    "media_source",
+    "af_prt",
+    "campaign_id",
+    "campaign_name",
+    "adset_id",
+    "adset_name",
+    "ad_id",
+    "ad_name",
+    "site_id",
+    "geo",
+    "channel",
+    "keywords",
+    "currency",
+)
+_COLUMNS = ("app_id", "date", *_TEXT_COLUMNS, "spend", "clicks", "impressions", "granularity")
+_DIMENSIONS = (
+    "app_id",
+    "date",
+    "media_source",
+    "af_prt",
+    "campaign_id",
+    "adset_id",
+    "ad_id",
+    "site_id",
+    "geo",
+    "channel",
+    "keywords",
+)
+FLUSH_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class ReplaceResult:
+    rows: int
+    groups: int
+
+
+class CostRowStore:
+    """Stages checked chunks and replaces the groups they cover. Use inside transaction.atomic."""
+
+    def __init__(
+        self, *, network_id: int, app_pks: Mapping[str, int], upload_id: int | None, now: datetime.datetime
+    ) -> None:
+        self.network_id = network_id
+        self.app_pks = {app_id: str(pk) for app_id, pk in app_pks.items()}
+        self.upload_id = upload_id
+        self.now = now
+        self.hourly = False
+        self.staged = 0
+        self._postgres = connection.vendor == "postgresql"
+        self._pending: list[str] | list[tuple[object, ...]] = []
+        self._pending_rows = 0
+
+    def begin(self) -> None:
+        text = ", ".join(f"{name} varchar(250)" for name in _TEXT_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {STAGE} (app_id bigint, date date, {text}, "
+                "spend numeric(20, 5), clicks bigint, impressions bigint, granularity varchar(200))"
+            )
+
+    def add(self, chunk: CheckedChunk) -> None:
+        """Stage a checked chunk (rows of an upload with errors are never replaced: see services)."""
+        columns = chunk.columns
+        self.hourly = self.hourly or chunk.hourly
+        apps = list(map(self.app_pks.__getitem__, columns["app_id"]))
+        ordered: list[Sequence[str]] = [apps, columns["date"], *(columns[name] for name in _TEXT_COLUMNS)]
+        ordered += [columns["spend"], columns["clicks"], columns["impressions"], columns["granularity"]]
+        if self._postgres:
+            self._pending.append(_copy_text(ordered, len(chunk)))  # type: ignore[arg-type]
+        else:
+            metrics = len(_TEXT_COLUMNS) + 3
+            self._pending.extend(  # type: ignore[arg-type]
+                tuple(v if v != "" or i < metrics else None for i, v in enumerate(row))
+                for row in zip(*ordered, strict=True)
+            )
+        self._pending_rows += len(chunk)
+        self.staged += len(chunk)
+        if self._pending_rows >= FLUSH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        with connection.cursor() as cursor:
+            if self._postgres:
+                sql = f"COPY {STAGE} ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT text, NULL '')"
+                with cursor.cursor.copy(sql) as copy:
+                    for block in self._pending:
+                        copy.write(block)
+            else:
+                placeholders = ", ".join(["%s"] * len(_COLUMNS))
+                sql = f"INSERT INTO {STAGE} ({', '.join(_COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
+                cursor.executemany(sql, self._pending)
+        self._pending = []
+        self._pending_rows = 0
+
+    def replace(self) -> ReplaceResult:
+        """Delete the current rows of every staged group and insert the staged rows."""
+        self._flush()
+        text = ", ".join(f"COALESCE({name}, '')" for name in _TEXT_COLUMNS)
+        target = ", ".join(
+            (
+                "network_id",
+                "app_id",
+                "date",
+                *_TEXT_COLUMNS,
+                "spend",
+                "clicks",
+                "impressions",
+                "granularity",
+                "upload_id",
+                "updated_at",
+            )
+        )
+        if self.hourly:
+            # Hourly rows converted to the same local date and dimensions are summed.
+            dims = ", ".join(
+                f"COALESCE({name}, '')" if name in _TEXT_COLUMNS else name for name in _DIMENSIONS
+            )
+            names = ", ".join(
+                f"MAX(COALESCE({name}, ''))" if name not in _DIMENSIONS else f"COALESCE({name}, '')"
+                for name in _TEXT_COLUMNS
+            )
+            select = (
+                f"SELECT %s, app_id, date, {names}, SUM(spend), SUM(clicks), SUM(impressions), "  # noqa: S608
+                f"MAX(granularity), %s, %s FROM {STAGE} GROUP BY {dims}"
+            )
+        else:
+            select = (
+                f"SELECT %s, app_id, date, {text}, spend, clicks, impressions, "  # noqa: S608
+                f"COALESCE(granularity, ''), %s, %s FROM {STAGE}"
+            )
+        with connection.cursor() as cursor:
+            sql = f"SELECT COUNT(*) FROM (SELECT DISTINCT app_id, date, media_source FROM {STAGE}) AS g"  # noqa: S608
+            cursor.execute(sql)
+            groups = cursor.fetchone()[0]
+            sql = (
+                "DELETE FROM costs_costrow WHERE network_id = %s AND (app_id, date, media_source) IN "  # noqa: S608
+                f"(SELECT app_id, date, media_source FROM {STAGE})"
+            )
+            cursor.execute(sql, [self.network_id])
+            sql = f"INSERT INTO costs_costrow ({target}) {select}"  # noqa: S608
+            cursor.execute(sql, [self.network_id, self.upload_id, self.now])
+            rows = cursor.rowcount
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        return ReplaceResult(rows=rows, groups=groups)
+
+    def discard(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+
+def _copy_text(columns: list[Sequence[str]], count: int) -> str:
+    """Rows in COPY's text format; values holding a tab, newline or backslash are escaped."""
+    text = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+    width = len(columns) - 1
+    if (
+        text.count("\t") == count * width
+        and text.count("\n") == count
+        and "\\" not in text
+        and "\r" not in text
+    ):
+        return text
+    escaped = [[_copy_escape(v) for v in column] for column in columns]
+    return "\n".join(map("\t".join, zip(*escaped, strict=True))) + "\n"
+
+
+def _copy_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

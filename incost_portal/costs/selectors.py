@@ -1,0 +1,105 @@
+"""Reads of cost data. Every function that returns tenant data takes `network=`."""
+
+import datetime
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from incost_portal.costs.incost_rows import COST_ROW_FIELDS, group_content_hash, incost_row_bytes
+from incost_portal.costs.models import CostIssue, CostRow, CostUpload
+from incost_portal.costs.validation import AppRules, NetworkRules
+from incost_portal.networks.models import App, MediaSource, Network
+
+
+def network_rules(*, network: Network) -> NetworkRules:
+    """What validation checks against: registered media sources and enabled apps (with zones)."""
+    apps = list(
+        App.objects.filter(network=network).values_list("pk", "app_id", "time_zone", "currency", "enabled")
+    )
+    sources = MediaSource.objects.filter(network=network, kind=MediaSource.Kind.MEDIA_SOURCE)
+    return NetworkRules(
+        media_sources=frozenset(sources.values_list("name", flat=True)),
+        apps={
+            app_id: AppRules(app_id=app_id, time_zone=zone, currency=currency, pk=pk)
+            for pk, app_id, zone, currency, enabled in apps
+            if enabled
+        },
+        network_id=network.pk,
+        slug=network.slug,
+        disabled_apps=frozenset(app_id for _, app_id, _, _, enabled in apps if not enabled),
+    )
+
+
+def cost_upload_list(*, network: Network) -> QuerySet[CostUpload]:
+    return CostUpload.objects.filter(network=network).select_related("created_by").order_by("-created_at")
+
+
+def cost_upload_get(*, network: Network, code: str) -> CostUpload:
+    return CostUpload.objects.get(network=network, code=code)
+
+
+def cost_issue_list(*, network: Network, upload: CostUpload) -> QuerySet[CostIssue]:
+    """The stored issues of an upload, by row (file-wide issues first)."""
+    return CostIssue.objects.filter(upload__network=network, upload=upload).order_by("row", "id")
+
+
+def cost_row_list(
+    *,
+    network: Network,
+    app: App | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    media_source: str = "",
+) -> QuerySet[CostRow]:
+    """The network's current cost rows, newest dates first."""
+    rows = CostRow.objects.filter(network=network).select_related("app")
+    if app is not None:
+        rows = rows.filter(app=app)
+    if date_from is not None:
+        rows = rows.filter(date__gte=date_from)
+    if date_to is not None:
+        rows = rows.filter(date__lte=date_to)
+    if media_source:
+        rows = rows.filter(media_source=media_source)
+    return rows.order_by("-date", "app__app_id", "media_source", "campaign_id", "pk")
+
+
+def cost_group_rows(*, network: Network, app: App, date: datetime.date, media_source: str) -> Iterator[bytes]:
+    """One (app, date, media source) group's rows as InCost JSON objects (bytes)."""
+    values = (
+        CostRow.objects.filter(network=network, app=app, date=date, media_source=media_source)
+        .order_by("pk")
+        .values_list(*COST_ROW_FIELDS)
+    )
+    for row in values.iterator(chunk_size=5000):
+        yield incost_row_bytes(dict(zip(COST_ROW_FIELDS, row, strict=True)), app_id=app.app_id)
+
+
+def cost_group_hash(*, network: Network, app: App, date: datetime.date, media_source: str) -> str:
+    """The group's content hash: SHA-256 of its InCost rows, sorted (see incost_rows)."""
+    return group_content_hash(cost_group_rows(network=network, app=app, date=date, media_source=media_source))
+
+
+def cost_group_hashes(
+    *, network: Network, app: App, date_from: datetime.date, date_to: datetime.date
+) -> dict[tuple[datetime.date, str], str]:
+    """Content hash of every (date, media source) group of an app in a date range, in one read."""
+    values = (
+        CostRow.objects.filter(network=network, app=app, date__gte=date_from, date__lte=date_to)
+        .order_by("date", "media_source", "pk")
+        .values_list(*COST_ROW_FIELDS)
+    )
+    hashes: dict[tuple[datetime.date, str], str] = {}
+    key: tuple[datetime.date, str] | None = None
+    bodies: list[bytes] = []
+    for row in values.iterator(chunk_size=5000):
+        fields = dict(zip(COST_ROW_FIELDS, row, strict=True))
+        row_key = (fields["date"], fields["media_source"])
+        if row_key != key:
+            if key is not None:
+                hashes[key] = group_content_hash(bodies)
+            key, bodies = row_key, []
+        bodies.append(incost_row_bytes(fields, app_id=app.app_id))
+    if key is not None:
+        hashes[key] = group_content_hash(bodies)
+    return hashes

@@ -1,0 +1,192 @@
+"""Writes of cost data: an upload is stored and checked; accepting it replaces the groups it covers."""
+
+import datetime
+import os
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+
+from incost_portal.costs.issues import Issue
+from incost_portal.costs.models import ISSUES_KEPT_PER_CODE, CostIssue, CostUpload
+from incost_portal.costs.parsing import file_format_guess
+from incost_portal.costs.row_store import CostRowStore, ReplaceResult
+from incost_portal.costs.selectors import network_rules
+from incost_portal.costs.validation import CheckSummary, IssueCollector, cost_file_check
+from incost_portal.networks.models import App, Network
+
+
+class CostUploadBlocked(ValidationError):
+    """Accepting failed: the upload has errors (found now, or when it was checked)."""
+
+
+def cost_upload_create(
+    *,
+    network: Network,
+    user: Any | None,
+    file: IO[bytes],
+    name: str = "",
+    source: str = CostUpload.Source.FILE,
+    file_format: str | None = None,
+    source_time_zone: str = "",
+    app: App | None = None,
+    now: datetime.datetime | None = None,
+) -> CostUpload:
+    """Keep the original file, validate it in one streaming pass, and store what was found.
+
+    The upload ends VALID (nothing blocks: accept it with `cost_upload_accept`) or INVALID.
+    `app` makes it one app's request (ic228/ic229 apply). Raises ValidationError only for a
+    file over COST_UPLOAD_MAX_BYTES; everything wrong inside a file is an issue.
+    """
+    name = os.path.basename(name or getattr(file, "name", "") or "costs")
+    size = _size(file)
+    if size > settings.COST_UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            f"The file is {size:,} bytes; the largest accepted is {settings.COST_UPLOAD_MAX_BYTES:,}."
+        )
+    file.seek(0)
+    file_format = file_format or file_format_guess(file, name)  # type: ignore[arg-type]
+    upload = CostUpload(
+        network=network,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        source=source,
+        original_name=name,
+        file_format=file_format,
+        file_size=size,
+        app=app,
+        source_time_zone=source_time_zone.strip(),
+    )
+    upload.file.save(name, File(file, name=name), save=False)
+    upload.save()
+    collector = IssueCollector(per_code=ISSUES_KEPT_PER_CODE)
+    summary = _check(upload, on_issue=collector, now=now)
+    with transaction.atomic():
+        _issues_store(upload, collector, summary, now=now)
+    return upload
+
+
+def _size(file: IO[bytes]) -> int:
+    size = getattr(file, "size", None)
+    if isinstance(size, int):
+        return size
+    file.seek(0, os.SEEK_END)
+    end = file.tell()
+    file.seek(0)
+    return end
+
+
+def _check(
+    upload: CostUpload, *, on_issue: Any, now: datetime.datetime | None, **kwargs: Any
+) -> CheckSummary:
+    with upload.file.open("rb") as stream:
+        return cost_file_check(
+            stream,
+            rules=network_rules(network=upload.network),
+            on_issue=on_issue,
+            now=now,
+            file_format=upload.file_format,
+            name=upload.original_name,
+            request_app=upload.app.app_id if upload.app else None,
+            source_time_zone=upload.source_time_zone,
+            **kwargs,
+        )
+
+
+def _issues_store(
+    upload: CostUpload, collector: IssueCollector, summary: CheckSummary, *, now: datetime.datetime | None
+) -> None:
+    CostIssue.objects.filter(upload=upload).delete()
+    CostIssue.objects.bulk_create(
+        (
+            CostIssue(
+                upload=upload,
+                row=issue.row,
+                field=issue.field[:100],
+                code=issue.code,
+                message=issue.message,
+                severity=str(issue.severity),
+            )
+            for issue in collector.kept
+        ),
+        batch_size=1000,
+    )
+    upload.status = CostUpload.Status.INVALID if summary.blocking else CostUpload.Status.VALID
+    upload.file_format = summary.file_format or upload.file_format
+    upload.row_count = summary.rows
+    upload.error_row_count = summary.error_rows
+    upload.error_count = summary.errors
+    upload.warning_count = summary.warnings
+    upload.issue_counts = dict(sorted(summary.counts.items()))
+    upload.checked_at = now or timezone.now()
+    upload.save()
+
+
+class _Blocked(Exception):
+    def __init__(self, summary: CheckSummary) -> None:
+        self.summary = summary
+
+
+def cost_upload_accept(
+    *, upload: CostUpload, user: Any | None = None, now: datetime.datetime | None = None
+) -> ReplaceResult:
+    """Replace, in one transaction, the current rows of every (app, date, media source) group the
+    upload covers with its rows.
+
+    The file is checked again as it is stored (a day may have left the 90-day window, a media
+    source may be gone since): if anything blocks now, nothing is written, the upload turns
+    INVALID with the new issues, and CostUploadBlocked is raised.
+    """
+    if upload.status != CostUpload.Status.VALID:
+        status = upload.get_status_display().lower()
+        raise CostUploadBlocked(f"Only an upload ready to accept can be accepted; this one is {status}.")
+    now = now or timezone.now()
+    rules = network_rules(network=upload.network)
+    collector = IssueCollector(per_code=ISSUES_KEPT_PER_CODE)
+    store = CostRowStore(
+        network_id=upload.network_id,
+        app_pks={app_id: app.pk for app_id, app in rules.apps.items() if app.pk is not None},
+        upload_id=upload.pk,
+        now=now,
+    )
+    failed = False
+
+    def on_issue(issue: Issue) -> None:
+        nonlocal failed
+        failed = failed or issue.is_error
+        collector(issue)
+
+    def on_chunk(chunk: Any) -> None:
+        if not failed:
+            store.add(chunk)
+
+    try:
+        with transaction.atomic():
+            store.begin()
+            summary = _check(upload, on_issue=on_issue, now=now, on_chunk=on_chunk)
+            if summary.blocking:
+                raise _Blocked(summary)
+            result = store.replace()
+            updated = CostUpload.objects.filter(pk=upload.pk, status=CostUpload.Status.VALID).update(
+                status=CostUpload.Status.ACCEPTED,
+                accepted_at=now,
+                accepted_by=user if getattr(user, "is_authenticated", False) else None,
+                stored_row_count=result.rows,
+                groups_replaced=result.groups,
+            )
+            if updated != 1:
+                raise CostUploadBlocked("The upload was accepted or changed meanwhile.")
+    except _Blocked as blocked:
+        store.discard()
+        with transaction.atomic():
+            _issues_store(upload, collector, blocked.summary, now=now)
+        raise CostUploadBlocked(
+            f"The upload has {blocked.summary.errors:,} errors now; nothing was stored."
+        ) from None
+    except BaseException:
+        store.discard()
+        raise
+    upload.refresh_from_db()
+    return result
