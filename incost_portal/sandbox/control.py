@@ -117,7 +117,7 @@ def _route(conn: sqlite3.Connection, request: Request) -> Answer:
     body_match = JOB_BODY_PATH.match(path)
     if body_match and method == "GET":
         job = selectors.job_get(conn, job_id=body_match["job_id"])
-        if job is None:
-            raise LookupError("No such job.")
+        if job is None or not job["body"]:
+            raise LookupError("No such job, or its body is no longer kept (only the latest 1,000 are).")
         return Answer(200, job["body"].encode("utf-8"))
     return Answer(404, {"error": f"No sandbox endpoint {method} {path}."})

@@ -21,6 +21,9 @@ from incost_portal.sandbox.validation import rows_validate
 
 TOKEN_MIN_LENGTH = 700
 
+CALL_PRUNE_EVERY = 1000
+JOB_BODIES_KEPT = 1000
+
 # Which count each call falls under: upload and job status share one, as the spec says.
 INCOST_BUCKET = "incost"
 APP_LIST_BUCKET = "app_list"
@@ -188,7 +191,11 @@ def call_admit(
             "INSERT INTO call (partner_id, bucket, at, method, path, counted) VALUES (?, ?, ?, ?, ?, ?)",
             [partner_id, bucket, now, method, path, int(allowed)],
         )
-    return CallAdmission(number=int(cursor.lastrowid or 0), allowed=allowed)
+        number = int(cursor.lastrowid or 0)
+        if number % CALL_PRUNE_EVERY == 0:
+            # Calls older than two days count for nothing: keep the log from growing without end.
+            conn.execute("DELETE FROM call WHERE at < ?", [now - 2 * config.day_seconds])
+    return CallAdmission(number=number, allowed=allowed)
 
 
 def job_create(
@@ -285,6 +292,12 @@ def jobs_settle(conn: sqlite3.Connection, *, config: SandboxConfig) -> int:
                 [percentage, job["seq"]],
             )
             settled += 1
+        # Long runs (benchmarks) would keep every body: only the latest ones stay downloadable.
+        conn.execute(
+            "UPDATE job SET body = '' WHERE settled = 1 AND body != '' AND seq <= "
+            "(SELECT MAX(seq) FROM job) - ?",
+            [JOB_BODIES_KEPT],
+        )
     return settled
 
 
