@@ -183,7 +183,7 @@ def call_admit(
         allowed = True
         for seconds, limit in limits:
             used = conn.execute(
-                "SELECT COUNT(*) FROM call WHERE partner_id = ? AND bucket = ? AND counted = 1 AND at > ?",
+                "SELECT COUNT(*) FROM call WHERE partner_id = ? AND bucket = ? AND counted = 1 AND at >= ?",
                 [partner_id, bucket, now - seconds],
             ).fetchone()[0]
             allowed = allowed and used < limit
