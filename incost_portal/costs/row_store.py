@@ -164,7 +164,7 @@ class CostRowStore:
                 f"(SELECT app_id, date, media_source FROM {STAGE})"
             )
             cursor.execute(sql, [self.network_id])
-            sql = f"INSERT INTO costs_costrow ({target}) {select}"  # noqa: S608
+            sql = f"INSERT INTO costs_costrow ({target}) {select}"
             cursor.execute(sql, [self.network_id, self.upload_id, self.now])
             rows = cursor.rowcount
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")

@@ -37,13 +37,16 @@ def _failure(message: str) -> CostFile:
     )
 
 
-def read_json(stream: BinaryIO, *, chunk_rows: int) -> CostFile:
-    head = stream.read(WHOLE_BYTES + 1)
-    if len(head) <= WHOLE_BYTES:
+def read_json(
+    stream: BinaryIO, *, chunk_rows: int, whole_bytes: int = WHOLE_BYTES, block_chars: int = BLOCK_CHARS
+) -> CostFile:
+    """The whole body at once up to `whole_bytes`; past that, object by object in blocks."""
+    head = stream.read(whole_bytes + 1)
+    if len(head) <= whole_bytes:
         return _read_whole(head, chunk_rows)
     stream.seek(0)
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape")
-    return CostFile("json", (), _stream_chunks(text, chunk_rows), per_row_fields=True)
+    return CostFile("json", (), _stream_chunks(text, chunk_rows, block_chars), per_row_fields=True)
 
 
 def _read_whole(data: bytes, chunk_rows: int) -> CostFile:
@@ -67,10 +70,10 @@ def _read_whole(data: bytes, chunk_rows: int) -> CostFile:
     return CostFile("json", (), chunks(), per_row_fields=True)
 
 
-def _stream_chunks(text: TextIO, chunk_rows: int) -> Iterator[RowChunk]:
+def _stream_chunks(text: TextIO, chunk_rows: int, block_chars: int) -> Iterator[RowChunk]:
     batch: list[object] = []
     first = 1
-    for item in _stream_objects(text):
+    for item in _stream_objects(text, block_chars):
         if isinstance(item, Issue):
             if batch:
                 yield chunk_from_objects(batch, first)
@@ -85,9 +88,9 @@ def _stream_chunks(text: TextIO, chunk_rows: int) -> Iterator[RowChunk]:
         yield chunk_from_objects(batch, first)
 
 
-def _stream_objects(text: TextIO) -> Iterator[object]:
+def _stream_objects(text: TextIO, block_chars: int = BLOCK_CHARS) -> Iterator[object]:
     """The array's elements one by one, or an ic416 Issue (with its line) where parsing fails."""
-    buffer = text.read(BLOCK_CHARS)
+    buffer = text.read(block_chars)
     position = 0
     lines_before = 0  # newlines in the text already dropped from the buffer
     at_end = False
@@ -100,7 +103,7 @@ def _stream_objects(text: TextIO) -> Iterator[object]:
 
     def refill() -> bool:
         nonlocal buffer, position, lines_before, at_end
-        more = text.read(BLOCK_CHARS)
+        more = text.read(block_chars)
         lines_before += buffer.count("\n", 0, position)
         buffer = buffer[position:] + more
         position = 0
@@ -159,7 +162,7 @@ def _stream_objects(text: TextIO) -> Iterator[object]:
         yield value
         index += 1
         position = end
-        if position > BLOCK_CHARS:
+        if position > block_chars:
             refill()
 
 

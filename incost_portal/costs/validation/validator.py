@@ -153,7 +153,10 @@ class _Column:
         if self.distinct is not None:
             return max(map(len, self.distinct)) > limit
         text = self.joined()
-        return len(text) > limit and (text.find(SEP) > limit or bool(pattern.search(text)))
+        if len(text) <= limit:
+            return False
+        first = text.find(SEP)
+        return first < 0 or first > limit or bool(pattern.search(text))
 
     def chars(self, count: int) -> int:
         """The characters of all values (for distinct sets: the longest value's, times the rows)."""
