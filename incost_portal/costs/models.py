@@ -161,3 +161,10 @@ class CostRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app_id} {self.date} {self.media_source} {self.campaign_id}"
+
+    @property
+    def spend_text(self) -> str:
+        """Spend as sent: no trailing zeros."""
+        from incost_portal.costs.incost_rows import spend_literal
+
+        return spend_literal(self.spend)

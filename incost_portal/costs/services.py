@@ -140,8 +140,10 @@ def cost_upload_accept(
     INVALID with the new issues, and CostUploadBlocked is raised.
     """
     if upload.status != CostUpload.Status.VALID:
-        status = upload.get_status_display().lower()
-        raise CostUploadBlocked(f"Only an upload ready to accept can be accepted; this one is {status}.")
+        status = upload.get_status_display()
+        raise CostUploadBlocked(
+            f"Only an upload ready to accept can be accepted; this one's status is {status!r}."
+        )
     now = now or timezone.now()
     rules = network_rules(network=upload.network)
     collector = IssueCollector(per_code=ISSUES_KEPT_PER_CODE)

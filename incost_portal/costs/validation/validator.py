@@ -233,8 +233,8 @@ class CostValidator:
         if not per_row:
             # A column the header lacks is empty on every row: it adds nothing to the duplicate key.
             self._key_fields = tuple(name for name in DIMENSIONS if name in fields or name == "app_id")
-        if per_row:
-            return issues
+        if per_row or not fields:
+            return issues  # no columns read at all: the reader has said why
         for name in sorted(REQUIRED - set(fields), key=FIELD_ORDER.__getitem__):
             if name == "app_id" and self.request_app:
                 self._fill_app = True  # one app's file may leave app_id out
