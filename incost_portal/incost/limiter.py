@@ -37,7 +37,8 @@ DEFAULT_MARGIN_SECONDS = 1.0
 
 # KEYS: the minute and the day sorted sets. ARGV: minute limit, minute seconds, day limit,
 # day seconds, a unique member, and "1" to take a slot or "0" only to look.
-# Returns {granted (1/0), seconds to wait (string), minute count, day count}.
+# Returns {granted (1/0), seconds to wait or, when granted, Redis's time (strings), minute count,
+# day count}.
 ACQUIRE_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -63,7 +64,7 @@ for i = 1, 2 do
     redis.call('ZADD', KEYS[i], now, ARGV[5])
     redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2 * i]) * 1000) + 1000)
 end
-return {1, '0', counts[1] + 1, counts[2] + 1}
+return {1, tostring(now), counts[1] + 1, counts[2] + 1}
 """
 
 
@@ -75,6 +76,7 @@ class Budget:
     wait_seconds: float
     minute_used: int
     day_used: int
+    granted_at: float | None = None  # Redis's clock, the time the windows count
 
 
 class CallLimiter:
@@ -115,12 +117,13 @@ class CallLimiter:
         keys = [f"{self.prefix}:{fingerprint}:{bucket}:{name}" for name in ("minute", "day")]
         member = f"{time.time():.6f}-{secrets.token_hex(6)}"
         args = [per_minute, self.minute_seconds, per_day, self.day_seconds, member, "1" if take else "0"]
-        granted, wait, minute_used, day_used = self._script(keys=keys, args=args)
+        granted, seconds, minute_used, day_used = self._script(keys=keys, args=args)
         return Budget(
             granted=bool(granted),
-            wait_seconds=float(wait),
+            wait_seconds=0.0 if granted else float(seconds),
             minute_used=int(minute_used),
             day_used=int(day_used),
+            granted_at=float(seconds) if granted else None,
         )
 
     def try_acquire(self, kind: str, fingerprint: str) -> Budget:

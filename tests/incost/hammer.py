@@ -11,8 +11,8 @@ def hammer(
     seconds: float,
     windows: tuple[float, float, float],
     limits: tuple[int, int],
-) -> list[float]:
-    """Take every slot the limiter gives for `seconds`; the times at which calls could be made."""
+) -> list[tuple[float, float]]:
+    """Take every slot the limiter gives for `seconds`: (Redis time of each grant, local time after it)."""
     minute, day, margin = windows
     limiter = CallLimiter(
         redis_url=redis_url,
@@ -22,11 +22,12 @@ def hammer(
         incost_per_minute=limits[0],
         incost_per_day=limits[1],
     )
-    stamps: list[float] = []
+    stamps: list[tuple[float, float]] = []
     end = time.time() + seconds
     while (left := end - time.time()) > 0:
-        if limiter.acquire("upload", fingerprint, timeout=left).granted:
-            stamps.append(time.time())
+        budget = limiter.acquire("upload", fingerprint, timeout=left)
+        if budget.granted and budget.granted_at is not None:
+            stamps.append((budget.granted_at, time.time()))
     return stamps
 
 
