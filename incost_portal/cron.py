@@ -8,10 +8,19 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from rq import cron  # noqa: E402
 
 from incost_portal.incost.jobs import app_list_sync_all  # noqa: E402
 from incost_portal.runtime.jobs import sessions_clear  # noqa: E402
+from incost_portal.submissions.jobs import schedules_run_job, submissions_dispatch_job  # noqa: E402
 
 cron.register(sessions_clear, "default", cron="17 3 * * *", name="sessions_clear")
+cron.register(
+    submissions_dispatch_job,
+    "incost",
+    interval=settings.DISPATCH_INTERVAL_SECONDS,
+    name="submissions_dispatch",
+)
+cron.register(schedules_run_job, "incost", cron="* * * * *", name="schedules_run")
 cron.register(app_list_sync_all, "incost", cron="7 */6 * * *", name="app_list_sync_all")

@@ -90,6 +90,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and cron share one SQLite file: WAL and immediate transactions keep them from
     # tripping over each other's locks.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not memory, for the test database: worker processes in the tests open it too.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
@@ -168,6 +170,23 @@ INCOST_POLL_DELAY_SECONDS = env_int("INCOST_POLL_DELAY_SECONDS", 120, minimum=0)
 INCOST_CALLS_PER_MINUTE = env_int("INCOST_CALLS_PER_MINUTE", 150, minimum=1)
 INCOST_CALLS_PER_DAY = env_int("INCOST_CALLS_PER_DAY", 1000, minimum=1)
 INCOST_WINDOW_DAYS = 90
+# Sending: how long to wait for a limiter slot inside a worker before putting the work back.
+INCOST_LIMITER_WAIT_SECONDS = env_float("INCOST_LIMITER_WAIT_SECONDS", 10.0, minimum=0)
+# Job status polls after the first: this interval, doubling, up to the maximum.
+INCOST_POLL_INTERVAL_SECONDS = env_int("INCOST_POLL_INTERVAL_SECONDS", 60, minimum=0)
+INCOST_POLL_MAX_INTERVAL_SECONDS = env_int("INCOST_POLL_MAX_INTERVAL_SECONDS", 900, minimum=0)
+# The spec's waits: ic111 one minute, ic300 ten minutes, "Error processing data" fifteen.
+INCOST_RETRY_RATE_LIMIT_SECONDS = env_int("INCOST_RETRY_RATE_LIMIT_SECONDS", 60, minimum=0)
+INCOST_RETRY_SERVER_ISSUE_SECONDS = env_int("INCOST_RETRY_SERVER_ISSUE_SECONDS", 600, minimum=0)
+INCOST_RETRY_ERROR_PROCESSING_SECONDS = env_int("INCOST_RETRY_ERROR_PROCESSING_SECONDS", 900, minimum=0)
+# 5xx, timeouts, dropped connections: this wait, doubling per attempt, up to the maximum.
+INCOST_RETRY_BACKOFF_SECONDS = env_int("INCOST_RETRY_BACKOFF_SECONDS", 30, minimum=0)
+INCOST_RETRY_MAX_BACKOFF_SECONDS = env_int("INCOST_RETRY_MAX_BACKOFF_SECONDS", 1800, minimum=0)
+INCOST_MAX_UPLOAD_ATTEMPTS = env_int("INCOST_MAX_UPLOAD_ATTEMPTS", 20, minimum=1)
+# A claim (sending, polling) older than this belongs to a worker that died: the reconciler takes it back.
+SUBMISSION_LEASE_SECONDS = env_int("SUBMISSION_LEASE_SECONDS", 180, minimum=1)
+# How often RQ cron runs the dispatcher that finishes stuck work and starts what is due.
+DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 60, minimum=1)
 
 # The sandbox: where `manage.py incost_sandbox` listens and keeps its state.
 SANDBOX_PORT = env_int("SANDBOX_PORT", 8765, minimum=1)

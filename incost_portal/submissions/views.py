@@ -1,9 +1,107 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The Jobs pages: every request sent to AppsFlyer, its timeline, and Send now / Backfill / Resend."""
 
-from incost_portal.networks.access import Access, Tenancy, network_view
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from incost_portal.networks.access import Access, Tenancy, network_view, tenant_object
+from incost_portal.networks.selectors import app_list, member_list
+from incost_portal.submissions.exports import csv_safe, submission_csv_rows
+from incost_portal.submissions.forms import BackfillForm, SubmissionFilterForm
+from incost_portal.submissions.models import IN_FLIGHT, Submission, Trigger
+from incost_portal.submissions.selectors import submission_list
+from incost_portal.submissions.services.planning import send_plan_create, submission_resend
+
+PAGE_SIZE = 50
+
+
+def _filtered(request: HttpRequest, tenancy: Tenancy) -> tuple[SubmissionFilterForm, object]:
+    network = tenancy.network
+    form = SubmissionFilterForm(
+        request.GET or None, apps=app_list(network=network), members=member_list(network=network)
+    )
+    return form, submission_list(network=network, **form.filters())
 
 
 @network_view(Access.READ)
-def submission_list(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
-    return render(request, "submissions/list.html", {})
+def submission_list_view(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    form, submissions = _filtered(request, tenancy)
+    page = Paginator(submissions, PAGE_SIZE).get_page(request.GET.get("page"))
+    live = any(submission.state in IN_FLIGHT for submission in page.object_list)
+    context = {"form": form, "page": page, "live": live, "backfill_form": BackfillForm()}
+    template = "submissions/_table.html" if request.htmx else "submissions/list.html"
+    return render(request, template, context)
+
+
+@network_view(Access.READ)
+def submission_detail(request: HttpRequest, submission_code: str, *, tenancy: Tenancy) -> HttpResponse:
+    submission = tenant_object(
+        tenancy, Submission.objects.select_related("app", "created_by").defer("payload"), code=submission_code
+    )
+    context = {
+        "submission": submission,
+        "events": submission.events.all(),
+        "groups": submission.groups.order_by("date", "media_source"),
+        "live": submission.state in IN_FLIGHT,
+    }
+    template = "submissions/_detail_live.html" if request.htmx else "submissions/detail.html"
+    return render(request, template, context)
+
+
+@network_view(Access.READ)
+def submission_payload(request: HttpRequest, submission_code: str, *, tenancy: Tenancy) -> HttpResponse:
+    submission = tenant_object(tenancy, Submission, code=submission_code)
+    response = HttpResponse(bytes(submission.payload), content_type="application/json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="incost-{submission.app.app_id}-{submission.code}.json"'
+    )
+    return response
+
+
+@require_POST
+@network_view(Access.WRITE)
+def submission_resend_view(request: HttpRequest, submission_code: str, *, tenancy: Tenancy) -> HttpResponse:
+    submission = tenant_object(tenancy, Submission.objects.select_related("app"), code=submission_code)
+    plan = submission_resend(network=tenancy.network, submission=submission, user=request.user)
+    messages.info(request, f"Resend: {plan.summary()}")
+    return redirect("submissions:list", tenancy.network.code)
+
+
+@require_POST
+@network_view(Access.WRITE)
+def send_now(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    plan = send_plan_create(network=tenancy.network, trigger=Trigger.MANUAL, user=request.user)
+    (messages.warning if plan.no_token else messages.success)(request, f"Send now: {plan.summary()}")
+    return redirect("submissions:list", tenancy.network.code)
+
+
+@require_POST
+@network_view(Access.WRITE)
+def backfill(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    form = BackfillForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Backfill: give a number of days from 1 to 90.")
+        return redirect("submissions:list", tenancy.network.code)
+    days = form.cleaned_data["days"]
+    plan = send_plan_create(network=tenancy.network, trigger=Trigger.BACKFILL, user=request.user, days=days)
+    messages.success(request, f"Backfill of the last {days} days: {plan.summary()}")
+    return redirect("submissions:list", tenancy.network.code)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@network_view(Access.READ)
+def submission_export(request: HttpRequest, *, tenancy: Tenancy) -> StreamingHttpResponse:
+    _, submissions = _filtered(request, tenancy)
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow([csv_safe(value) for value in row]) for row in submission_csv_rows(submissions))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="incost-jobs-{tenancy.network.slug}.csv"'
+    return response

@@ -1,0 +1,45 @@
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+
+from incost_portal.networks.models import App, Membership
+from incost_portal.submissions.models import State, Trigger
+
+
+class SubmissionFilterForm(forms.Form):
+    app = forms.ChoiceField(required=False, label="App")
+    state = forms.ChoiceField(required=False, choices=[("", "Any status"), *State.choices], label="Status")
+    trigger = forms.ChoiceField(
+        required=False, choices=[("", "Any source"), *Trigger.choices], label="Source"
+    )
+    created_by = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Who")
+    date_on = forms.DateField(
+        required=False,
+        label="Cost date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Jobs carrying that day",
+    )
+
+    def __init__(self, *args: Any, apps: Iterable[App], members: Iterable[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["app"].choices = [("", "All apps")] + [(str(app.code), app.app_id) for app in apps]
+        self.fields["created_by"].choices = [("", "Anyone")] + [
+            (m.user_id, m.user.get_username()) for m in members
+        ]
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "app_code": data.get("app") or "",
+            "state": data.get("state") or "",
+            "trigger": data.get("trigger") or "",
+            "created_by": data.get("created_by"),
+            "date_on": data.get("date_on"),
+        }
+
+
+class BackfillForm(forms.Form):
+    days = forms.IntegerField(min_value=1, max_value=90, initial=7, label="Days back")

@@ -1,0 +1,75 @@
+"""Reads for sending: the network's current cost as groups ready to pack."""
+
+from collections.abc import Iterator
+from datetime import date
+
+from django.db.models import Count, QuerySet
+
+from incost_portal.costs.incost_rows import COST_ROW_FIELDS, incost_row_bytes
+from incost_portal.costs.models import CostRow
+from incost_portal.networks.models import App, Network
+from incost_portal.submissions.models import IN_FLIGHT, Submission
+from incost_portal.submissions.packing import Group
+
+
+def current_groups(*, network: Network, app: App, date_from: date, date_to: date) -> Iterator[Group]:
+    """The app's current cost rows in the window, one Group per (date, media source), streamed."""
+    rows = (
+        CostRow.objects.filter(network=network, app=app, date__gte=date_from, date__lte=date_to)
+        .order_by("date", "media_source", "pk")
+        .values_list("granularity", *COST_ROW_FIELDS)
+    )
+    key: tuple[date, str] | None = None
+    bodies: list[bytes] = []
+    spend = 0
+    currency = granularity = ""
+    for values in rows.iterator(chunk_size=5000):
+        fields = dict(zip(COST_ROW_FIELDS, values[1:], strict=True))
+        row_key = (fields["date"], fields["media_source"])
+        if row_key != key:
+            if key is not None:
+                yield Group(app.app_id, key[0], key[1], currency, granularity, tuple(bodies), spend)
+            key, bodies, spend = row_key, [], 0
+            currency, granularity = fields["currency"], values[0]
+        bodies.append(incost_row_bytes(fields, app_id=app.app_id))
+        spend += fields["spend"]
+    if key is not None:
+        yield Group(app.app_id, key[0], key[1], currency, granularity, tuple(bodies), spend)
+
+
+def submission_list(
+    *,
+    network: Network,
+    app_code: str = "",
+    state: str = "",
+    trigger: str = "",
+    created_by: int | None = None,
+    date_on: date | None = None,
+) -> QuerySet[Submission]:
+    """A network's requests to AppsFlyer, newest first, filtered as the Jobs page asks.
+
+    `date_on` keeps submissions whose cost dates include that day.
+    """
+    submissions = (
+        Submission.objects.filter(network=network).select_related("app", "created_by").defer("payload")
+    )
+    if app_code:
+        submissions = submissions.filter(app__code=app_code)
+    if state:
+        submissions = submissions.filter(state=state)
+    if trigger:
+        submissions = submissions.filter(trigger=trigger)
+    if created_by:
+        submissions = submissions.filter(created_by_id=created_by)
+    if date_on:
+        submissions = submissions.filter(date_from__lte=date_on, date_to__gte=date_on)
+    return submissions.order_by("-created_at", "-id")
+
+
+def submissions_in_flight(*, network: Network) -> int:
+    return Submission.objects.filter(network=network, state__in=IN_FLIGHT).count()
+
+
+def submission_state_counts(*, network: Network) -> dict[str, int]:
+    rows = Submission.objects.filter(network=network).values("state").annotate(n=Count("id"))
+    return {row["state"]: row["n"] for row in rows}

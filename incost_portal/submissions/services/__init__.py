@@ -1,0 +1,1 @@
+"""Writes of the sending pipeline: plans, sends, polls, the dispatcher and schedules."""

@@ -1,0 +1,274 @@
+"""The send plan: which (app, date, media source) groups to send, packed into requests.
+
+A group is sent when its content differs from what AppsFlyer last Applied for it, inside the
+90-day window. A group already on its way (a submission not yet final) waits for the next plan:
+two requests for one group in flight at once could be applied in either order. A group whose
+last request failed validation waits until its content changes (or a user forces it).
+"""
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from incost_portal.audit.models import Action
+from incost_portal.audit.services import audit_record
+from incost_portal.incost.limiter import limiter_default
+from incost_portal.networks.models import App, Network
+from incost_portal.networks.selectors import api_token_active
+from incost_portal.submissions.models import (
+    IN_FLIGHT,
+    Event,
+    State,
+    Submission,
+    SubmissionEvent,
+    SubmissionGroup,
+    Trigger,
+)
+from incost_portal.submissions.packing import Group, Request, pack_requests
+from incost_portal.submissions.selectors import current_groups
+from incost_portal.submissions.services.enqueue import send_enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+# Calls each request is expected to use: the upload and at least one status read.
+CALLS_PER_REQUEST = 2
+
+
+@dataclass
+class GroupHistory:
+    in_flight: bool = False
+    applied_hash: str = ""
+    failed_hash: str = ""
+
+
+@dataclass
+class SendPlan:
+    """What a plan found and did; shown to the user who asked for it."""
+
+    requests: int = 0
+    queued_now: int = 0
+    waiting_for_budget: int = 0
+    budget_opens_at: datetime | None = None
+    groups_sent: int = 0
+    groups_unchanged: int = 0
+    groups_in_flight: int = 0
+    groups_failed_unchanged: int = 0
+    groups_too_large: list[tuple[str, date, str, int]] = field(default_factory=list)
+    apps_skipped: list[str] = field(default_factory=list)
+    no_token: bool = False
+
+    def summary(self) -> str:
+        if self.no_token:
+            return "Nothing was sent: the network has no AppsFlyer API token."
+        parts = [f"{self.groups_sent} changed group(s) in {self.requests} request(s)"]
+        if self.waiting_for_budget:
+            parts.append(
+                f"{self.waiting_for_budget} request(s) wait for tomorrow's call budget"
+                + (f" (from {self.budget_opens_at:%Y-%m-%d %H:%M} UTC)" if self.budget_opens_at else "")
+            )
+        if self.groups_unchanged:
+            parts.append(f"{self.groups_unchanged} unchanged group(s) not sent again")
+        if self.groups_in_flight:
+            parts.append(f"{self.groups_in_flight} group(s) already on their way")
+        if self.groups_failed_unchanged:
+            parts.append(f"{self.groups_failed_unchanged} group(s) still failing validation until fixed")
+        if self.groups_too_large:
+            parts.append(f"{len(self.groups_too_large)} group(s) over the size limit alone (ic311)")
+        return "; ".join(parts) + "."
+
+
+def group_history(
+    *, network: Network, app: App, date_from: date, date_to: date
+) -> dict[tuple[date, str], GroupHistory]:
+    """Per (date, media source): in flight now, and the content last Applied and last failed."""
+    history: dict[tuple[date, str], GroupHistory] = {}
+    rows = (
+        SubmissionGroup.objects.filter(network=network, app=app, date__gte=date_from, date__lte=date_to)
+        .order_by("submission__created_at", "submission_id")
+        .values_list("date", "media_source", "content_hash", "submission__state")
+    )
+    for day, media_source, content_hash, state in rows.iterator(chunk_size=5000):
+        entry = history.setdefault((day, media_source), GroupHistory())
+        if state in IN_FLIGHT:
+            entry.in_flight = True
+        elif state == State.APPLIED:
+            entry.applied_hash, entry.failed_hash = content_hash, ""
+        elif state == State.FAILED:
+            entry.failed_hash = content_hash
+    return history
+
+
+def app_window(app: App, *, now: datetime, days: int | None = None) -> tuple[date, date]:
+    """The dates AppsFlyer accepts for the app, in its time zone: today and the 90 days before."""
+    today = now.astimezone(app.tz).date()
+    span = min(days or settings.INCOST_WINDOW_DAYS, settings.INCOST_WINDOW_DAYS)
+    return today - timedelta(days=span), today
+
+
+def _changed(
+    groups: Iterable[Group], history: dict[tuple[date, str], GroupHistory], plan: SendPlan, force: bool
+) -> list[Group]:
+    changed = []
+    for group in groups:
+        past = history.get((group.date, group.media_source), GroupHistory())
+        if past.in_flight:
+            plan.groups_in_flight += 1
+            continue
+        content_hash = group.content_hash
+        if not force and content_hash == past.applied_hash:
+            plan.groups_unchanged += 1
+            continue
+        if not force and content_hash == past.failed_hash:
+            plan.groups_failed_unchanged += 1
+            continue
+        changed.append(group)
+    return changed
+
+
+def _budget_left(network: Network) -> int:
+    token = api_token_active(network=network)
+    if token is None:
+        return 0
+    return limiter_default().day_budget_left(token.fingerprint)
+
+
+def _submission_create(
+    *, network: Network, app: App, request: Request, trigger: str, user: Any, due_at: datetime, state: State
+) -> Submission:
+    body = request.body()
+    dates = [group.date for group in request.groups]
+    submission = Submission.objects.create(
+        network=network,
+        app=app,
+        state=state,
+        trigger=trigger,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        payload=body,
+        payload_sha256=hashlib.sha256(body).hexdigest(),
+        payload_bytes=len(body),
+        row_count=request.row_count,
+        currency=request.currency,
+        granularity=request.granularity,
+        date_from=min(dates),
+        date_to=max(dates),
+        spend_total=sum((group.spend for group in request.groups), Decimal(0)),
+        due_at=due_at,
+    )
+    SubmissionGroup.objects.bulk_create(
+        SubmissionGroup(
+            submission=submission,
+            network=network,
+            app=app,
+            date=group.date,
+            media_source=group.media_source,
+            content_hash=group.content_hash,
+            row_count=len(group.rows),
+            spend=group.spend,
+        )
+        for group in request.groups
+    )
+    SubmissionEvent.objects.create(
+        submission=submission, kind=Event.PLANNED if state == State.PLANNED else Event.QUEUED
+    )
+    return submission
+
+
+def send_plan_create(
+    *,
+    network: Network,
+    trigger: str = Trigger.MANUAL,
+    user: Any = None,
+    days: int | None = None,
+    force: bool = False,
+    app_ids: Iterable[str] | None = None,
+    only_groups: set[tuple[date, str]] | None = None,
+    now: datetime | None = None,
+) -> SendPlan:
+    """Plan and queue the requests that bring AppsFlyer up to date with the network's current cost.
+
+    Requests beyond what today's call budget allows are planned for when the budget opens again.
+    `only_groups` limits the plan to those (date, media source) groups (a Resend).
+    """
+    now = now or timezone.now()
+    plan = SendPlan()
+    if api_token_active(network=network) is None:
+        plan.no_token = True
+        return plan
+    apps = App.objects.filter(network=network).order_by("app_id")
+    if app_ids is not None:
+        apps = apps.filter(app_id__in=list(app_ids))
+    budget_requests = _budget_left(network) // CALLS_PER_REQUEST
+    tomorrow = now + timedelta(days=1)
+
+    for app in apps:
+        if not (app.enabled and app.send_cost):
+            plan.apps_skipped.append(app.app_id)
+            continue
+        date_from, date_to = app_window(app, now=now, days=days)
+        with transaction.atomic():
+            # One planner at a time per network: two plans must not both see a group as not in flight.
+            Network.objects.select_for_update().filter(pk=network.pk).first()
+            history = group_history(network=network, app=app, date_from=date_from, date_to=date_to)
+            groups = current_groups(network=network, app=app, date_from=date_from, date_to=date_to)
+            if only_groups is not None:
+                groups = (g for g in groups if (g.date, g.media_source) in only_groups)
+            requests, oversized = pack_requests(
+                _changed(groups, history, plan, force), max_bytes=settings.INCOST_MAX_REQUEST_BYTES
+            )
+            plan.groups_too_large.extend((g.app_id, g.date, g.media_source, g.weight + 1) for g in oversized)
+            for request in requests:
+                within_budget = plan.queued_now < budget_requests
+                state = State.QUEUED if within_budget else State.PLANNED
+                submission = _submission_create(
+                    network=network,
+                    app=app,
+                    request=request,
+                    trigger=trigger,
+                    user=user,
+                    due_at=now if within_budget else tomorrow,
+                    state=state,
+                )
+                plan.requests += 1
+                plan.groups_sent += len(request.groups)
+                if within_budget:
+                    plan.queued_now += 1
+                    send_enqueue_on_commit(submission.pk)
+                else:
+                    plan.waiting_for_budget += 1
+                    plan.budget_opens_at = tomorrow
+    if plan.requests or trigger != Trigger.SCHEDULE:
+        action = Action.BACKFILL_REQUESTED if trigger == Trigger.BACKFILL else Action.SEND_REQUESTED
+        audit_record(
+            network=network,
+            actor=user,
+            action=action,
+            target=f"{plan.requests} request(s)",
+            detail={
+                "trigger": trigger,
+                "groups": plan.groups_sent,
+                "days": days,
+                "force": force,
+            },
+        )
+    return plan
+
+
+def submission_resend(*, network: Network, submission: Submission, user: Any) -> SendPlan:
+    """Send the groups of a submission again, with their current content, even if unchanged."""
+    groups = set(SubmissionGroup.objects.filter(submission=submission).values_list("date", "media_source"))
+    return send_plan_create(
+        network=network,
+        trigger=Trigger.RESEND,
+        user=user,
+        force=True,
+        app_ids=[submission.app.app_id],
+        only_groups=groups,
+    )

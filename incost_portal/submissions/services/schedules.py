@@ -1,0 +1,66 @@
+"""Scheduled sends: at each network's UTC send times, cost that changed is planned and queued."""
+
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from incost_portal.networks.models import Network, SendSchedule
+from incost_portal.networks.selectors import send_schedule_for
+from incost_portal.submissions.models import ScheduledRun, Trigger
+from incost_portal.submissions.services.planning import send_plan_create
+
+logger = logging.getLogger(__name__)
+
+
+def _slots(schedule: SendSchedule, day: date) -> list[datetime]:
+    return [datetime.combine(day, time.fromisoformat(value), tzinfo=UTC) for value in schedule.send_times]
+
+
+def latest_slot(schedule: SendSchedule, now: datetime) -> datetime | None:
+    """The most recent send time at or before now (today's, else yesterday's last)."""
+    today = now.astimezone(UTC).date()
+    passed = [
+        slot for day in (today - timedelta(days=1), today) for slot in _slots(schedule, day) if slot <= now
+    ]
+    return max(passed) if passed else None
+
+
+def next_slot(schedule: SendSchedule, now: datetime) -> datetime | None:
+    if not schedule.enabled or not schedule.send_times:
+        return None
+    today = now.astimezone(UTC).date()
+    upcoming = [
+        slot for day in (today, today + timedelta(days=1)) for slot in _slots(schedule, day) if slot > now
+    ]
+    return min(upcoming) if upcoming else None
+
+
+def schedules_run_due(*, now: datetime | None = None) -> int:
+    """Run every network's latest send slot that has not run yet; returns how many ran.
+
+    A missed slot (cron down) is caught up once; the ScheduledRun row makes each slot run once
+    however many cron processes there are.
+    """
+    now = now or timezone.now()
+    ran = 0
+    networks = Network.objects.filter(api_tokens__revoked_at__isnull=True).distinct()
+    for network in networks:
+        schedule = send_schedule_for(network=network)
+        if not schedule.enabled:
+            continue
+        slot = latest_slot(schedule, now)
+        # Never run a slot from before the schedule was last changed, nor one far in the past.
+        if slot is None or now - slot > timedelta(hours=12):
+            continue
+        try:
+            with transaction.atomic():
+                run = ScheduledRun.objects.create(network=network, slot=slot)
+        except IntegrityError:
+            continue  # this slot has run already
+        plan = send_plan_create(network=network, trigger=Trigger.SCHEDULE, now=now)
+        ScheduledRun.objects.filter(pk=run.pk).update(submissions_created=plan.requests)
+        logger.info("Scheduled send for %s at %s: %s", network.slug, slot, plan.summary())
+        ran += 1
+    return ran

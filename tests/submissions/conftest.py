@@ -1,0 +1,124 @@
+"""A network wired to its own sandbox partner, and cost put in the way users put it in."""
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import django_rq
+import pytest
+from django.contrib.auth import get_user_model
+from rq.registry import ScheduledJobRegistry
+
+from incost_portal.costs.models import CostRow
+from incost_portal.costs.services import cost_upload_accept, cost_upload_create
+from incost_portal.networks.models import App, Network, Role
+from incost_portal.networks.services import (
+    api_token_set,
+    app_create,
+    media_source_create,
+    membership_set,
+    network_create,
+)
+from tests.sandbox.conftest import sandbox, sandbox_process  # noqa: F401 - fixtures used by these tests
+from tests.sandbox.running import Sandbox
+
+IOS, ANDROID = "id888123456", "com.cost.app"
+FIELDS = ["date", "app_id", "media_source", "campaign_id", "campaign_name", "geo", "currency", "spend"]
+
+
+def day(days_back: int) -> dt.date:
+    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days_back)
+
+
+def cost_csv(rows: list[dict[str, Any]]) -> bytes:
+    lines = [",".join(FIELDS)]
+    for row in rows:
+        lines.append(",".join(str(row.get(name, "")) for name in FIELDS))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def cost_rows(app_id: str, days: range, *, campaigns: int = 2, spend: str = "10.5", source: str = "acme_int",
+              geos: tuple[str, ...] = ("US",)) -> list[dict[str, Any]]:  # fmt: skip
+    return [
+        {"date": day(d).isoformat(), "app_id": app_id, "media_source": source, "campaign_id": f"c{c}",
+         "campaign_name": f"campaign_{c}", "geo": geo, "currency": "USD", "spend": spend}
+        for d in days for c in range(campaigns) for geo in geos
+    ]  # fmt: skip
+
+
+@dataclass
+class Wired:
+    network: Network
+    partner: str
+    user: Any
+    ios: App
+    android: App
+    sandbox: Sandbox
+
+    def put_cost(self, rows: list[dict[str, Any]]) -> None:
+        """Upload and accept rows as ad ops would; fails the test if the file is not accepted."""
+        upload = cost_upload_create(
+            network=self.network, user=self.user, file=io.BytesIO(cost_csv(rows)), name="c.csv"
+        )
+        assert upload.status == upload.Status.VALID, list(
+            upload.issues.values_list("row", "field", "code", "message")
+        )
+        cost_upload_accept(upload=upload, user=self.user)
+
+    def ledger(self) -> dict[tuple[str, str, str], Decimal]:
+        """The sandbox's applied spend per (app, date, media source)."""
+        answer = self.sandbox.ledger(self.partner)
+        return {(g["app_id"], g["date"], g["media_source"]): Decimal(g["spend"]) for g in answer["groups"]}
+
+    def portal_totals(self) -> dict[tuple[str, str, str], Decimal]:
+        totals: dict[tuple[str, str, str], Decimal] = {}
+        for app_id, date, source, spend in CostRow.objects.filter(network=self.network).values_list(
+            "app__app_id", "date", "media_source", "spend"
+        ):
+            key = (app_id, date.isoformat(), source)
+            totals[key] = totals.get(key, Decimal(0)) + spend
+        return totals
+
+    def ledger_rows(self) -> list[dict[str, Any]]:
+        return [row["row"] for row in self.sandbox.ledger(self.partner)["rows"]]
+
+
+def wire(sandbox: Sandbox, slug: str = "acme") -> Wired:
+    partner, token = sandbox.partner(media_sources=("acme_int", "other_int"))
+    network = network_create(name=f"Acme {slug}", slug=slug, api_base_url=sandbox.api_url)
+    user = get_user_model().objects.create_user(f"ops-{slug}", f"ops-{slug}@example.org", "pw")
+    membership_set(network=network, user=user, role=Role.OPS)
+    media_source_create(network=network, name="acme_int")
+    media_source_create(network=network, name="other_int")
+    # Registered in the portal but not at AppsFlyer: AppsFlyer answers ic213.
+    media_source_create(network=network, name="unregistered_int")
+    api_token_set(network=network, plaintext=token, user=None)
+    ios = app_create(
+        network=network, app_id=IOS, name="iOS test", platform=App.Platform.IOS, is_test_app=True
+    )
+    android = app_create(network=network, app_id=ANDROID, name="Android test", is_test_app=True)
+    return Wired(network=network, partner=partner, user=user, ios=ios, android=android, sandbox=sandbox)
+
+
+@pytest.fixture
+def wired(sandbox: Sandbox, db: None) -> Wired:  # noqa: F811
+    return wire(sandbox)
+
+
+@pytest.fixture(autouse=True)
+def empty_incost_queue(redis_url: str) -> Iterator[None]:
+    """Jobs left by one test must not reach the next one's workers."""
+    queue = django_rq.get_queue("incost")
+
+    def empty() -> None:
+        queue.empty()
+        registry = ScheduledJobRegistry(queue=queue)
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
+
+    empty()
+    yield
+    empty()

@@ -1,0 +1,170 @@
+"""Plan, send and poll against the sandbox over HTTP, one step at a time (the workers' services)."""
+
+import json
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from incost_portal.incost.limiter import limiter_default
+from incost_portal.submissions.models import IllegalTransition, State, Submission, SubmissionEvent, Trigger
+from incost_portal.submissions.services.dispatch import submissions_dispatch_due
+from incost_portal.submissions.services.planning import send_plan_create, submission_resend
+from incost_portal.submissions.services.sending import submission_poll, submission_send
+from tests.submissions.conftest import ANDROID, IOS, Wired, cost_rows
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FAST = {
+    "INCOST_POLL_DELAY_SECONDS": 0,
+    "INCOST_POLL_INTERVAL_SECONDS": 0,
+    "INCOST_RETRY_SERVER_ISSUE_SECONDS": 0,
+    "INCOST_RETRY_ERROR_PROCESSING_SECONDS": 0,
+    "INCOST_RETRY_BACKOFF_SECONDS": 0,
+    "INCOST_LIMITER_WAIT_SECONDS": 1,
+}
+
+
+def drive(deadline_seconds: float = 20) -> None:
+    """Do what the workers do, in this process, until nothing is left in flight."""
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        submissions_dispatch_due()
+        pending = list(Submission.objects.exclude(state__in=[State.APPLIED, State.FAILED]))
+        if not pending:
+            return
+        for submission in pending:
+            submission_send(submission_id=submission.pk)
+            submission_poll(submission_id=submission.pk)
+        time.sleep(0.3)
+    raise AssertionError(f"still in flight: {list(Submission.objects.values_list('state', 'error_code'))}")
+
+
+@override_settings(**FAST)
+def test_changed_cost_reaches_applied_and_the_ledger_equals_the_portal(wired: Wired) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 4)) + cost_rows(ANDROID, range(1, 3), geos=("US", "DE")))
+    plan = send_plan_create(network=wired.network, trigger=Trigger.MANUAL, user=wired.user)
+    assert (plan.requests, plan.queued_now, plan.groups_sent) == (2, 2, 5)
+    ios = Submission.objects.get(app=wired.ios)
+    assert ios.state == State.QUEUED and ios.row_count == 6
+    body = json.loads(bytes(ios.payload))
+    assert {row["app_id"] for row in body} == {IOS} and isinstance(body[0]["spend"], float)
+
+    assert submission_send(submission_id=ios.pk) == State.SUBMITTED
+    ios.refresh_from_db()
+    assert ios.job_id and ios.upload_attempts == 1
+    drive()
+    assert set(Submission.objects.values_list("state", flat=True)) == {State.APPLIED}
+    assert wired.ledger() == wired.portal_totals()
+    applied = Submission.objects.get(app=wired.ios)
+    assert applied.matched_records_percentage is not None
+    kinds = list(applied.events.values_list("kind", flat=True))
+    assert kinds[0] == "queued" and "upload" in kinds and kinds[-1] == "applied"
+
+
+@override_settings(**FAST)
+def test_only_changed_groups_are_sent_again(wired: Wired) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 4)))
+    send_plan_create(network=wired.network)
+    drive()
+    again = send_plan_create(network=wired.network)
+    assert (again.requests, again.groups_unchanged) == (0, 3)
+
+    wired.put_cost(cost_rows(IOS, range(2, 3), spend="99.25"))  # a correction of one day
+    plan = send_plan_create(network=wired.network)
+    assert (plan.requests, plan.groups_sent, plan.groups_unchanged) == (1, 1, 2)
+    drive()
+    assert wired.ledger() == wired.portal_totals()  # replaced, not added
+
+
+@override_settings(**FAST)
+def test_a_group_in_flight_waits_for_the_next_plan(wired: Wired) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 2)))
+    send_plan_create(network=wired.network)
+    wired.put_cost(cost_rows(IOS, range(1, 2), spend="11"))
+    plan = send_plan_create(network=wired.network)
+    assert (plan.requests, plan.groups_in_flight) == (0, 1)
+    drive()
+    assert send_plan_create(network=wired.network).requests == 1  # now the change goes
+    drive()
+    assert wired.ledger() == wired.portal_totals()
+
+
+@override_settings(**FAST)
+def test_a_validation_error_is_final_until_the_data_changes(wired: Wired) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 2), source="unregistered_int"))
+    send_plan_create(network=wired.network)
+    drive()
+    failed = Submission.objects.get()
+    assert failed.state == State.FAILED and failed.error_code == "ic213"
+    assert "unregistered_int" in failed.error_message
+    again = send_plan_create(network=wired.network)
+    assert (again.requests, again.groups_failed_unchanged) == (0, 1)
+    # A user who insists can resend it.
+    assert submission_resend(network=wired.network, submission=failed, user=wired.user).requests == 1
+
+
+@override_settings(**FAST)
+def test_server_trouble_is_retried_until_applied(wired: Wired) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 3)))
+    wired.sandbox.configure(ic300_share=1.0)
+    send_plan_create(network=wired.network)
+    submission = Submission.objects.get()
+    assert submission_send(submission_id=submission.pk) == State.NEEDS_RETRY
+    submission.refresh_from_db()
+    assert submission.error_code == "ic300"
+    wired.sandbox.configure(ic300_share=0.0, processing_error_share=1.0)
+    submissions_dispatch_due()
+    assert submission_send(submission_id=submission.pk) == State.SUBMITTED
+    time.sleep(1.1)
+    assert submission_poll(submission_id=submission.pk) == State.NEEDS_RETRY  # Error processing data
+    wired.sandbox.configure(processing_error_share=0.0)
+    drive()
+    submission.refresh_from_db()
+    assert submission.state == State.APPLIED and submission.upload_attempts == 3
+    assert wired.ledger() == wired.portal_totals()
+
+
+@override_settings(**FAST)
+def test_requests_beyond_todays_budget_wait_for_tomorrow(wired: Wired) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 3)) + cost_rows(ANDROID, range(1, 3)))
+    limiter, fingerprint = limiter_default(), wired.network.api_tokens.get().fingerprint
+    limiter.reset(fingerprint)
+    for _ in range(limiter.limits["incost"][1] - 5):  # the day's calls, all but five, are used
+        limiter.redis.zadd(f"{limiter.prefix}:{fingerprint}:incost:day", {uuid.uuid4().hex: time.time()})
+    with override_settings(INCOST_MAX_REQUEST_BYTES=400):  # one group a request: 4 requests
+        plan = send_plan_create(network=wired.network)
+    limiter.reset(fingerprint)
+    assert (plan.requests, plan.queued_now, plan.waiting_for_budget) == (4, 2, 2)
+    assert "wait for tomorrow's call budget" in plan.summary()
+    later = Submission.objects.filter(state=State.PLANNED)
+    assert later.count() == 2
+    assert all(s.due_at > timezone.now() + timedelta(hours=23) for s in later)
+
+
+def test_states_refuse_impossible_moves_and_claims_are_exclusive(wired: Wired) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 2)))
+    send_plan_create(network=wired.network)
+    first, second = Submission.objects.get(), Submission.objects.get()
+    with pytest.raises(IllegalTransition):
+        first.move(State.APPLIED)
+    assert first.move(State.SENDING, claimed_at=timezone.now())
+    assert not second.move(State.SENDING, claimed_at=timezone.now())  # the other worker loses
+
+
+@override_settings(**FAST, SUBMISSION_LEASE_SECONDS=1)
+def test_the_dispatcher_takes_back_a_dead_workers_claim(wired: Wired) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 2)))
+    send_plan_create(network=wired.network)
+    submission = Submission.objects.get()
+    submission.move(State.SENDING, claimed_at=timezone.now() - timedelta(seconds=5))  # then the worker died
+    result = submissions_dispatch_due()
+    assert result.recovered == 1
+    submission.refresh_from_db()
+    assert submission.state == State.QUEUED
+    assert SubmissionEvent.objects.filter(submission=submission, kind="recovered").exists()
+    drive()
+    assert wired.ledger() == wired.portal_totals()
