@@ -56,6 +56,23 @@ def worker_env(redis_url: str | None = None, **extra: str) -> dict[str, str]:
     return env
 
 
+def _descendants(pid: int) -> list[int]:
+    """Child processes, and theirs, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 class Workers:
     def __init__(self, env: dict[str, str], log_dir: Path) -> None:
         self.env = env
@@ -77,11 +94,18 @@ class Workers:
             )
 
     def kill_all(self) -> None:
-        """SIGKILL: what a crash or an OOM kill does (no clean-up runs)."""
+        """SIGKILL the workers and their work horses: what a crash or an OOM kill does.
+
+        RQ runs each job in a forked "work horse" in a session of its own, so killing the
+        worker's process group would leave the horse finishing the send.
+        """
         for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
+            for pid in [*_descendants(process.pid), process.pid]:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            process.wait(10)
         self.processes = []
 
     def stop(self) -> None:

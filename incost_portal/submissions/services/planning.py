@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -137,7 +138,12 @@ def _budget_left(network: Network) -> int:
     token = api_token_active(network=network)
     if token is None:
         return 0
-    return limiter_default().day_budget_left(token.fingerprint)
+    try:
+        return limiter_default().day_budget_left(token.fingerprint)
+    except redis.RedisError:
+        # Redis is down: plan as if the day were fresh. Nothing leaves without the limiter
+        # anyway; the rows wait in the database until Redis is back.
+        return settings.INCOST_CALLS_PER_DAY
 
 
 def _submission_create(

@@ -1,0 +1,152 @@
+"""Sending with real RQ worker processes, real Redis and the sandbox over HTTP, through failures.
+
+In every case each group ends Applied and the sandbox's ledger equals the portal's current cost:
+nothing lost, nothing counted twice, and AppsFlyer never had to answer ic111.
+"""
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from incost_portal.runtime.redis_server import embedded_redis_start, free_port
+from incost_portal.submissions.models import State, Submission
+from incost_portal.submissions.services.dispatch import submissions_dispatch_due
+from incost_portal.submissions.services.planning import send_plan_create
+from tests.submissions.conftest import ANDROID, IOS, Wired, cost_rows
+from tests.submissions.workers import FAST_SENDING, Workers, workers_running
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+# The same shortened waits in this process (plans, the dispatcher) as in the workers.
+FAST = override_settings(**{name: float(v) if "WAIT" in name else int(v) for name, v in FAST_SENDING.items()})
+
+
+def settle(
+    wired: Wired, workers: Workers, *, seconds: float = 90, tick: Callable[[], None] | None = None
+) -> None:
+    """Run the dispatcher as RQ cron would, until every submission is final."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if tick:
+            tick()
+        submissions_dispatch_due(requeue_after_seconds=3)
+        if not Submission.objects.exclude(state__in=[State.APPLIED, State.FAILED]).exists():
+            return
+        time.sleep(0.5)
+    states = list(Submission.objects.values_list("state", "error_code", "upload_attempts"))
+    raise AssertionError(f"not settled: {states}\n{workers.logs()}")
+
+
+def assert_nothing_lost_nothing_doubled(wired: Wired) -> None:
+    assert set(Submission.objects.values_list("state", flat=True)) == {State.APPLIED}
+    assert wired.ledger() == wired.portal_totals()
+    # The ledger holds each current row once: no row of an earlier upload survives beside it.
+    assert len(wired.ledger_rows()) == sum(1 for _ in wired.network.cost_rows.all())
+    refused = [
+        call
+        for call in wired.sandbox.get("/sandbox/calls", partner=wired.partner)["calls"]
+        if not call["counted"]
+    ]
+    assert refused == [], "AppsFlyer answered ic111"
+
+
+def many_requests(wired: Wired, days: int = 6) -> int:
+    """Cost over several days and two apps, packed one group a request: many requests to follow."""
+    wired.put_cost(cost_rows(IOS, range(1, days + 1), campaigns=3) + cost_rows(ANDROID, range(1, days + 1)))
+    with override_settings(INCOST_MAX_REQUEST_BYTES=700):
+        plan = send_plan_create(network=wired.network)
+    assert plan.requests == plan.queued_now > days
+    return plan.requests
+
+
+@FAST
+def test_workers_bring_every_group_to_applied(wired: Wired, tmp_path: Path) -> None:
+    many_requests(wired)
+    with workers_running(tmp_path, count=2) as workers:
+        settle(wired, workers)
+    assert_nothing_lost_nothing_doubled(wired)
+
+
+@FAST
+def test_a_worker_killed_in_the_middle_of_a_send(wired: Wired, tmp_path: Path) -> None:
+    wired.sandbox.configure(latency_ms=1500)
+    many_requests(wired, days=4)
+    with workers_running(tmp_path, count=2) as workers:
+        deadline = time.monotonic() + 30
+        while not Submission.objects.filter(state=State.SENDING).exists():
+            assert time.monotonic() < deadline, workers.logs()
+            time.sleep(0.05)
+        time.sleep(0.3)  # the request is on the wire
+        workers.kill_all()
+        assert Submission.objects.filter(state=State.SENDING).exists()  # left claimed by the dead
+        wired.sandbox.configure(latency_ms=0)
+        workers.start(2)
+        settle(wired, workers)
+    assert_nothing_lost_nothing_doubled(wired)
+    kinds = list(Submission.objects.values_list("events__kind", "events__message"))
+    assert Submission.objects.filter(events__kind="recovered").exists(), kinds
+
+
+@FAST
+def test_redis_stopped_and_started_during_uploads(wired: Wired, tmp_path: Path) -> None:
+    port = free_port()
+    own_redis = f"redis://127.0.0.1:{port}/0"
+    server = embedded_redis_start(port, Path(tempfile.mkdtemp(prefix="incost-redis-")))
+    queues = {name: {**queue, "URL": own_redis} for name, queue in settings.RQ_QUEUES.items()}
+    try:
+        with override_settings(REDIS_URL=own_redis, RQ_QUEUES=queues):
+            wired.put_cost(cost_rows(IOS, range(1, 3)))
+            send_plan_create(network=wired.network)
+            with workers_running(tmp_path, count=2, redis_url=own_redis) as workers:
+                server.terminate()
+                server.wait(10)
+                # Uploads accepted and planned while Redis is down wait in the database.
+                wired.put_cost(cost_rows(ANDROID, range(1, 4)))
+                plan = send_plan_create(network=wired.network)
+                assert plan.requests == 1
+                submissions_dispatch_due(requeue_after_seconds=0)  # cannot enqueue: nothing lost
+                time.sleep(1)
+                server = embedded_redis_start(port, Path(tempfile.mkdtemp(prefix="incost-redis-")))
+                settle(wired, workers, seconds=120)
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert_nothing_lost_nothing_doubled(wired)
+
+
+@FAST
+def test_a_third_of_calls_failing(wired: Wired, tmp_path: Path) -> None:
+    wired.sandbox.configure(
+        server_error_share=0.1,
+        ic300_share=0.1,
+        processing_error_share=0.1,
+        dropped_connection_share=0.05,
+        seed=11,
+    )
+    many_requests(wired, days=5)
+    with workers_running(tmp_path, count=2) as workers:
+        settle(wired, workers, seconds=150)
+    assert_nothing_lost_nothing_doubled(wired)
+    retried = Submission.objects.filter(upload_attempts__gt=1).count()
+    assert retried > 0  # the faults did happen
+
+
+@FAST
+def test_two_workers_racing_send_each_submission_once(wired: Wired, tmp_path: Path) -> None:
+    from incost_portal.submissions.services.enqueue import send_enqueue
+
+    count = many_requests(wired, days=5)
+    for submission in Submission.objects.all():  # every job twice on the queue
+        send_enqueue(submission.pk)
+        send_enqueue(submission.pk)
+    with workers_running(tmp_path, count=3) as workers:
+        settle(wired, workers)
+    jobs = wired.sandbox.get("/sandbox/jobs", partner=wired.partner)["jobs"]
+    assert len(jobs) == count
+    assert Submission.objects.filter(upload_attempts=1).count() == count
+    assert_nothing_lost_nothing_doubled(wired)
