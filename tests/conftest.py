@@ -4,11 +4,15 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
 
 from incost_portal.runtime.redis_server import embedded_redis_start, free_port, redis_answers
+
+if TYPE_CHECKING:
+    from tests.sandbox.running import Sandbox
 
 
 def _test_redis_url() -> tuple[str, bool]:
@@ -39,3 +43,20 @@ def redis_url() -> Iterator[str]:
         if process is not None:
             process.terminate()
             process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Sandbox"]:
+    """The InCost sandbox as its own process on a free port, for the whole session."""
+    from tests.sandbox.running import sandbox_running
+
+    with sandbox_running(tmp_path_factory.mktemp("sandbox")) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox(sandbox_process: "Sandbox") -> Iterator["Sandbox"]:
+    """The session's sandbox, with its settings and faults put back after each test."""
+    sandbox_process.reset()
+    yield sandbox_process
+    sandbox_process.reset()

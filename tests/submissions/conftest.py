@@ -22,7 +22,6 @@ from incost_portal.networks.services import (
     membership_set,
     network_create,
 )
-from tests.sandbox.conftest import sandbox, sandbox_process  # noqa: F401 - fixtures used by these tests
 from tests.sandbox.running import Sandbox
 
 IOS, ANDROID = "id888123456", "com.cost.app"
@@ -104,7 +103,7 @@ def wire(sandbox: Sandbox, slug: str = "acme") -> Wired:
 
 
 @pytest.fixture
-def wired(sandbox: Sandbox, db: None) -> Wired:  # noqa: F811
+def wired(sandbox: Sandbox, db: None) -> Wired:
     return wire(sandbox)
 
 

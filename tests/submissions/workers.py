@@ -1,5 +1,6 @@
 """Real RQ worker processes for the sending tests, on the test database and the test Redis."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -101,10 +102,8 @@ class Workers:
         """
         for process in self.processes:
             for pid in [*_descendants(process.pid), process.pid]:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             process.wait(10)
         self.processes = []
 
