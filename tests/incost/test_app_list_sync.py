@@ -91,10 +91,11 @@ class AppListSyncTestCase(BaseTestCase):
         assert (caught.value.code, caught.value.retryable) == ("no_token", False)
 
     def test_sync_now_queues_a_job_that_a_worker_runs(self) -> None:
+        queue = django_rq.get_queue("incost")
+        queue.empty()
         with self.captureOnCommitCallbacks(execute=True):
             app_list_sync_enqueue(network=self.network)
-        queue = django_rq.get_queue("incost")
-        assert queue.count == 1
+        assert [job.func_name for job in queue.jobs] == ["incost_portal.incost.jobs.app_list_sync_job"]
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
         assert self.app("com.acme.racer").enabled
         assert not self.app("com.acme.game").enabled
