@@ -439,14 +439,31 @@ class CostValidator:
     ) -> tuple[dict[str, "_Column"], Counter[tuple[str, ...]]]:
         """The few-valued fields, counted together: one pass yields each one's distinct values
         (for the checks) and the counts per app, date, media source and currency (for groups)."""
-        empty = ("",) * count
-        values: list[Sequence[str]] = []
-        for name in _FEW_VALUES:
-            column = chunk.columns.get(name)
-            if column is None:
-                column = (self.request_app or "",) * count if name == "app_id" and self._fill_app else empty
-            values.append(column)
-        tally = Counter(zip(*values, strict=True))
+        # Fields the chunk lacks are one value on every row: left out of the count, put back after.
+        constant = {
+            k: (self.request_app or "" if name == "app_id" and self._fill_app else "")
+            for k, name in enumerate(_FEW_VALUES)
+            if name not in chunk.columns
+        }
+        values: list[Sequence[str]] = [
+            (constant[k],) * count if k in constant else chunk.columns[name]
+            for k, name in enumerate(_FEW_VALUES)
+        ]
+
+        def counted() -> Counter[tuple[str, ...]]:
+            varying = [values[k] for k in range(len(_FEW_VALUES)) if k not in constant]
+            partial = Counter(zip(*varying, strict=True))
+            if not constant:
+                return partial
+            full: Counter[tuple[str, ...]] = Counter()
+            for key, rows_in_key in partial.items():
+                parts = iter(key)
+                full[
+                    tuple(constant[k] if k in constant else next(parts) for k in range(len(_FEW_VALUES)))
+                ] = rows_in_key
+            return full
+
+        tally = counted()
         distinct = [set(column) for column in zip(*tally, strict=True)]
         changed = False
         for k, name in enumerate(_FEW_VALUES):
@@ -454,9 +471,10 @@ class CostValidator:
             if any(_dirty(v) or (upper and v and not v.isupper()) for v in distinct[k]):
                 cleaned = self._cleaned(name, values[k], found)
                 values[k] = [v.upper() for v in cleaned] if upper else cleaned
+                constant.pop(k, None)
                 changed = True
         if changed:
-            tally = Counter(zip(*values, strict=True))
+            tally = counted()
             distinct = [set(column) for column in zip(*tally, strict=True)]
         return {name: _Column(values[k], None, distinct[k]) for k, name in enumerate(_FEW_VALUES)}, tally
 
