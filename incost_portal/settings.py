@@ -5,6 +5,7 @@
 
 import base64
 import hashlib
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "incost_portal.sandbox",
     "incost_portal.costs",
     "incost_portal.submissions",
+    "incost_portal.onboarding",
     "incost_portal.dashboard",
 ]
 
@@ -91,7 +93,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # tripping over each other's locks.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, for the test database: worker processes in the tests open it too.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
+    # One per test run, so that runs side by side never share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,

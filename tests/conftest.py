@@ -13,6 +13,7 @@ from incost_portal.runtime.redis_server import embedded_redis_start, free_port, 
 
 if TYPE_CHECKING:
     from tests.sandbox.running import Sandbox
+    from tests.wiring import Wired
 
 
 def _test_redis_url() -> tuple[str, bool]:
@@ -60,3 +61,13 @@ def sandbox(sandbox_process: "Sandbox") -> Iterator["Sandbox"]:
     sandbox_process.reset()
     yield sandbox_process
     sandbox_process.reset()
+
+
+@pytest.fixture
+def wired(sandbox: "Sandbox", db: None) -> Iterator["Wired"]:
+    """A network with its own sandbox partner and token, the two test apps, and an empty queue."""
+    from tests.wiring import incost_queue_empty, wire
+
+    incost_queue_empty()
+    yield wire(sandbox)
+    incost_queue_empty()

@@ -28,6 +28,7 @@ from incost_portal.networks.selectors import (
     member_list,
     send_schedule_for,
 )
+from incost_portal.onboarding.selectors import connection_test_last
 
 
 def _first_error(error: ValidationError) -> str:
@@ -61,9 +62,9 @@ def token(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
                 request, f"Token …{stored.last_four} saved, encrypted. It will not be shown again."
             )
             return redirect("networks:token", tenancy.network.code)
-    return render(
-        request, "networks/token.html", {"form": form, "token": api_token_active(network=tenancy.network)}
-    )
+    token = api_token_active(network=tenancy.network)
+    last_test = connection_test_last(network=tenancy.network, token=token) if token else None
+    return render(request, "networks/token.html", {"form": form, "token": token, "last_test": last_test})
 
 
 @require_POST

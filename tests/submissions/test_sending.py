@@ -14,7 +14,7 @@ from incost_portal.submissions.models import IllegalTransition, State, Submissio
 from incost_portal.submissions.services.dispatch import submissions_dispatch_due
 from incost_portal.submissions.services.planning import send_plan_create, submission_resend
 from incost_portal.submissions.services.sending import submission_poll, submission_send
-from tests.submissions.conftest import ANDROID, IOS, Wired, cost_rows
+from tests.wiring import ANDROID, IOS, Wired, cost_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

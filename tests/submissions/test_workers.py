@@ -17,8 +17,8 @@ from incost_portal.runtime.redis_server import embedded_redis_start, free_port
 from incost_portal.submissions.models import State, Submission
 from incost_portal.submissions.services.dispatch import submissions_dispatch_due
 from incost_portal.submissions.services.planning import send_plan_create
-from tests.submissions.conftest import ANDROID, IOS, Wired, cost_rows
 from tests.submissions.workers import FAST_SENDING, Workers, workers_running
+from tests.wiring import ANDROID, IOS, Wired, cost_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

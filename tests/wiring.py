@@ -1,14 +1,14 @@
-"""A network wired to its own sandbox partner, and cost put in the way users put it in."""
+"""A network wired to its own sandbox partner, and cost put in the way users put it in.
+
+The `wired` fixture (tests/conftest.py) gives each test one, with the incost queue emptied."""
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import django_rq
-import pytest
 from django.contrib.auth import get_user_model
 from rq.registry import ScheduledJobRegistry
 
@@ -102,22 +102,10 @@ def wire(sandbox: Sandbox, slug: str = "acme") -> Wired:
     return Wired(network=network, partner=partner, user=user, ios=ios, android=android, sandbox=sandbox)
 
 
-@pytest.fixture
-def wired(sandbox: Sandbox, db: None) -> Wired:
-    return wire(sandbox)
-
-
-@pytest.fixture(autouse=True)
-def empty_incost_queue(redis_url: str) -> Iterator[None]:
+def incost_queue_empty() -> None:
     """Jobs left by one test must not reach the next one's workers."""
     queue = django_rq.get_queue("incost")
-
-    def empty() -> None:
-        queue.empty()
-        registry = ScheduledJobRegistry(queue=queue)
-        for job_id in registry.get_job_ids():
-            registry.remove(job_id, delete_job=True)
-
-    empty()
-    yield
-    empty()
+    queue.empty()
+    registry = ScheduledJobRegistry(queue=queue)
+    for job_id in registry.get_job_ids():
+        registry.remove(job_id, delete_job=True)

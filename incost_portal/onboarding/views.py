@@ -1,0 +1,80 @@
+"""The onboarding page: the spec's test procedure, live, and the report a PDM attaches."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from incost_portal.incost.answers import InCostError
+from incost_portal.networks.access import Access, Tenancy, network_view
+from incost_portal.onboarding import services
+from incost_portal.onboarding.selectors import onboarding_for
+
+# Pages an action may return to (never a URL taken from the request).
+_BACK = {"token": "networks:token", "apps": "dashboard:apps"}
+
+
+def _back(request: HttpRequest, tenancy: Tenancy) -> HttpResponse:
+    return redirect(_BACK.get(request.POST.get("back", ""), "onboarding:index"), tenancy.network.code)
+
+
+@network_view(Access.READ)
+def onboarding(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    context = {"onboarding": onboarding_for(network=tenancy.network)}
+    template = "onboarding/_steps.html" if request.htmx else "onboarding/index.html"
+    return render(request, template, context)
+
+
+@require_POST
+@network_view(Access.ADMIN)
+def connection_test(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    test = services.connection_test(network=tenancy.network, user=request.user)
+    (messages.success if test.ok else messages.error)(request, f"Test connection: {test.message}")
+    return _back(request, tenancy)
+
+
+@require_POST
+@network_view(Access.ADMIN)
+def apps_sync(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    try:
+        result = services.apps_sync_now(network=tenancy.network, user=request.user)
+    except InCostError as error:
+        messages.error(request, f"The app list could not be read: {error.message}")
+    else:
+        messages.success(
+            request,
+            f"App list synced: {result.listed} listed, {result.created} new, {result.updated} changed, "
+            f"{result.disabled} no longer listed.",
+        )
+    return _back(request, tenancy)
+
+
+@require_POST
+@network_view(Access.WRITE)
+def test_send(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    try:
+        app, plan = services.test_cost_send(network=tenancy.network, user=request.user)
+    except services.NoTestApp as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Test cost for {app.app_id}: {plan.summary()}")
+    return redirect("onboarding:index", tenancy.network.code)
+
+
+@network_view(Access.READ)
+def report(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    """A self-contained HTML report of the checklist, to attach to the PDM's ticket."""
+    context = {
+        "onboarding": onboarding_for(network=tenancy.network),
+        "network": tenancy.network,
+        "generated_at": timezone.now(),
+        "generated_by": request.user,
+    }
+    response = HttpResponse(render_to_string("onboarding/report.html", context), content_type="text/html")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = (
+        f'attachment; filename="incost-onboarding-{tenancy.network.slug}-{stamp}.html"'
+    )
+    return response
