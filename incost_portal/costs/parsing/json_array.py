@@ -217,7 +217,7 @@ def chunk_from_objects(objects: Sequence[object], first_row: int) -> RowChunk:
             )
     columns: dict[str, Sequence[str]] = {}
     names = [name for name in INPUT_FIELDS if name in keys or name in REQUIRED]
-    if dicts and len(keys) == len(names) and set(map(len, dicts)) == {len(keys)}:
+    if dicts and keys == set(names) and set(map(len, dicts)) == {len(keys)}:
         # Every object has the same fields (the usual case): one C-level pass per row.
         by_column: list[Sequence[object]] = list(zip(*map(itemgetter(*names), dicts), strict=True))
         if len(names) == 1:

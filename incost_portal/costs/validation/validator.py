@@ -452,7 +452,7 @@ class CostValidator:
 
         def counted() -> Counter[tuple[str, ...]]:
             varying = [values[k] for k in range(len(_FEW_VALUES)) if k not in constant]
-            partial = Counter(zip(*varying, strict=True))
+            partial = Counter(zip(*varying, strict=True)) if varying else Counter({(): count})
             if not constant:
                 return partial
             full: Counter[tuple[str, ...]] = Counter()
