@@ -21,7 +21,7 @@ def test_admin_runs_onboarding_to_all_pass_and_reviewer_follows(
     page, sandbox: Sandbox, tmp_path: Path, settings
 ) -> None:  # type: ignore[no-untyped-def]
     settings.INCOST_POLL_DELAY_SECONDS = 1
-    partner, token = sandbox.partner(media_sources=("acme_int",))
+    _, token = sandbox.partner(media_sources=("acme_int",))
     network = network_create(name="Acme Ads", slug="acme", api_base_url=sandbox.api_url)
     users = get_user_model().objects
     admin = users.create_user("alice", "alice@example.org", "a long passphrase 1")
