@@ -1,12 +1,25 @@
-"""What the dashboard shows about one network."""
+"""What the dashboard shows about one network, in a fixed number of queries whatever its size."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
+import redis
+from django.conf import settings
+from django.db.models import Count, Max, Q
 from django.urls import reverse
+from django.utils import timezone
 
+from incost_portal.costs.models import CostRow, CostUpload
+from incost_portal.incost.limiter import limiter_default
 from incost_portal.networks.access import Tenancy
 from incost_portal.networks.models import ApiToken, App, MediaSource
-from incost_portal.networks.selectors import api_token_active
+from incost_portal.networks.selectors import api_token_active, send_schedule_for
+from incost_portal.submissions.models import IN_FLIGHT, State, Submission, SubmissionGroup
+from incost_portal.submissions.services.schedules import next_slot
+
+# Coverage strip colours: sent and Applied, cost waiting to be sent, no cost at all (a gap).
+APPLIED, PENDING, GAP = "applied", "pending", "gap"
 
 
 @dataclass
@@ -19,38 +32,188 @@ class NextStep:
 
 
 @dataclass
+class AppCoverage:
+    app: App
+    last_applied_date: date | None
+    last_applied_at: datetime | None
+    days: list[tuple[date, str]]
+
+    @property
+    def gaps(self) -> int:
+        return sum(1 for _, state in self.days if state == GAP)
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for _, state in self.days if state == PENDING)
+
+
+@dataclass
+class Attention:
+    level: str  # "error" or "warning"
+    text: str
+    url: str = ""
+
+
+@dataclass
 class DashboardSummary:
     apps_total: int
     apps_sending: int
     media_sources: int
     token: ApiToken | None
+    calls_used_today: int | None
+    calls_per_day: int
+    next_send: datetime | None
+    in_flight: int
+    coverage: list[AppCoverage] = field(default_factory=list)
+    attention: list[Attention] = field(default_factory=list)
     next_steps: list[NextStep] = field(default_factory=list)
 
+    @property
+    def calls_share(self) -> int:
+        return round(100 * (self.calls_used_today or 0) / self.calls_per_day)
 
-def dashboard_summary(*, tenancy: Tenancy) -> DashboardSummary:
+
+def _calls_used(token: ApiToken | None) -> int | None:
+    if token is None:
+        return 0
+    try:
+        return limiter_default().calls_used_today(token.fingerprint)
+    except redis.RedisError:
+        return None  # shown as "unknown": the page must not fail with Redis
+
+
+def _coverage(tenancy: Tenancy, apps: list[App], now: datetime) -> list[AppCoverage]:
     network = tenancy.network
-    apps = App.objects.filter(network=network)
-    summary = DashboardSummary(
-        apps_total=apps.count(),
-        apps_sending=apps.filter(enabled=True, send_cost=True).count(),
-        media_sources=MediaSource.objects.filter(network=network).count(),
-        token=api_token_active(network=network),
+    sending = [app for app in apps if app.enabled and app.send_cost]
+    if not sending:
+        return []
+    window = settings.INCOST_WINDOW_DAYS
+    earliest = min(now.astimezone(app.tz).date() for app in sending) - timedelta(days=window)
+    with_cost: dict[int, set[date]] = defaultdict(set)
+    for app_id, day in (
+        CostRow.objects.filter(network=network, date__gte=earliest).values_list("app_id", "date").distinct()
+    ):
+        with_cost[app_id].add(day)
+    applied: dict[int, set[date]] = defaultdict(set)
+    for app_id, day in (
+        SubmissionGroup.objects.filter(network=network, date__gte=earliest, submission__state=State.APPLIED)
+        .values_list("app_id", "date")
+        .distinct()
+    ):
+        applied[app_id].add(day)
+    last = {
+        row["app_id"]: row
+        for row in Submission.objects.filter(network=network, state=State.APPLIED)
+        .values("app_id")
+        .annotate(last_date=Max("date_to"), last_at=Max("finished_at"))
+    }
+    coverage = []
+    for app in sending:
+        today = now.astimezone(app.tz).date()
+        days = []
+        for offset in range(window, -1, -1):
+            day = today - timedelta(days=offset)
+            if day not in with_cost[app.pk]:
+                state = GAP
+            elif day in applied[app.pk]:
+                state = APPLIED
+            else:
+                state = PENDING
+            days.append((day, state))
+        info = last.get(app.pk, {})
+        coverage.append(AppCoverage(app, info.get("last_date"), info.get("last_at"), days))
+    return coverage
+
+
+def _attention(tenancy: Tenancy, summary: "DashboardSummary", apps: list[App]) -> list[Attention]:
+    network, code = tenancy.network, tenancy.network.code
+    items: list[Attention] = []
+    if summary.token is None:
+        items.append(
+            Attention(
+                "error", "No AppsFlyer token: nothing can be sent.", reverse("networks:token", args=[code])
+            )
+        )
+    counts = Submission.objects.filter(network=network).aggregate(
+        failed=Count("id", filter=Q(state=State.FAILED, finished_at__gte=timezone.now() - timedelta(days=7))),
+        retrying=Count("id", filter=Q(state=State.NEEDS_RETRY)),
+        waiting=Count("id", filter=Q(state=State.PLANNED)),
     )
+    jobs = reverse("submissions:list", args=[code])
+    if counts["failed"]:
+        items.append(
+            Attention(
+                "error", f"{counts['failed']} job(s) failed in the last 7 days.", f"{jobs}?state=failed"
+            )
+        )
+    if counts["retrying"]:
+        items.append(
+            Attention(
+                "warning", f"{counts['retrying']} job(s) wait to be retried.", f"{jobs}?state=needs_retry"
+            )
+        )
+    if counts["waiting"]:
+        items.append(
+            Attention("warning", f"{counts['waiting']} job(s) wait for tomorrow's call budget.", jobs)
+        )
+    invalid = CostUpload.objects.filter(
+        network=network, status=CostUpload.Status.INVALID, created_at__gte=timezone.now() - timedelta(days=7)
+    ).count()
+    if invalid:
+        items.append(
+            Attention(
+                "warning",
+                f"{invalid} upload(s) of the last 7 days have errors to fix.",
+                reverse("costs:list", args=[code]),
+            )
+        )
+    off = [app.app_id for app in apps if app.enabled and not app.send_cost]
+    if off:
+        items.append(
+            Attention("warning", f"Sending is off for {', '.join(off[:5])}{'…' if len(off) > 5 else ''}.")
+        )
+    if summary.calls_used_today is not None and summary.calls_share >= 80:
+        items.append(
+            Attention(
+                "warning", f"{summary.calls_used_today} of today's {summary.calls_per_day} calls are used."
+            )
+        )
+    return items
+
+
+def dashboard_summary(*, tenancy: Tenancy, now: datetime | None = None) -> DashboardSummary:
+    now = now or timezone.now()
+    network = tenancy.network
+    apps = list(App.objects.filter(network=network).order_by("app_id"))
+    token = api_token_active(network=network)
+    summary = DashboardSummary(
+        apps_total=len(apps),
+        apps_sending=sum(1 for app in apps if app.enabled and app.send_cost),
+        media_sources=MediaSource.objects.filter(network=network).count(),
+        token=token,
+        calls_used_today=_calls_used(token),
+        calls_per_day=settings.INCOST_CALLS_PER_DAY,
+        next_send=next_slot(send_schedule_for(network=network), now),
+        in_flight=Submission.objects.filter(network=network, state__in=IN_FLIGHT).count(),
+    )
+    summary.coverage = _coverage(tenancy, apps, now)
+    summary.attention = _attention(tenancy, summary, apps)
     code = network.code
+    has_cost = any(app.days and any(state != GAP for _, state in app.days) for app in summary.coverage)
     steps = [
         NextStep(
             "Store the AppsFlyer API token",
             "A network admin pastes the V2.0 token from the AppsFlyer dashboard.",
-            done=summary.token is not None,
-            url=reverse("networks:settings", args=[code]),
-            action="Go to settings",
+            done=token is not None,
+            url=reverse("networks:token", args=[code]),
+            action="Add the token",
         ),
         NextStep(
             "Register your media sources",
             "The media source names AppsFlyer registered for your account.",
             done=summary.media_sources > 0,
-            url=reverse("networks:settings", args=[code]),
-            action="Go to settings",
+            url=reverse("networks:media_sources", args=[code]),
+            action="Register",
         ),
         NextStep(
             "Get the app list",
@@ -62,10 +225,10 @@ def dashboard_summary(*, tenancy: Tenancy) -> DashboardSummary:
         NextStep(
             "Upload cost",
             "JSON, CSV or XLSX: every problem is shown before anything is sent.",
-            done=False,
+            done=has_cost,
             url=reverse("costs:list", args=[code]),
             action="Go to costs",
         ),
     ]
-    summary.next_steps = steps
+    summary.next_steps = [] if all(step.done for step in steps) else steps
     return summary

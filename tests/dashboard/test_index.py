@@ -7,7 +7,7 @@ class DashboardTestCase(BaseTestCase):
         self.login(self.ops)
         response = self.client.get(self.url("dashboard:index"))
         self.assertContains(response, "Acme Ads")
-        self.assertContains(response, "What to do next")
+        self.assertContains(response, "Getting started")
         self.assertContains(response, "Store the AppsFlyer API token")
 
     def test_it_shows_the_token_only_by_its_last_four(self) -> None:

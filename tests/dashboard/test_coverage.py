@@ -1,0 +1,65 @@
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from incost_portal.costs.models import CostRow
+from incost_portal.dashboard.selectors import APPLIED, GAP, PENDING, dashboard_summary
+from incost_portal.networks.access import tenancy_for
+from incost_portal.submissions.models import State, Submission, SubmissionGroup
+from tests.cast import BaseTestCase
+
+
+class CoverageTestCase(BaseTestCase):
+    def cost(self, app, day: dt.date, campaign: str = "c1") -> None:  # type: ignore[no-untyped-def]
+        CostRow.objects.create(
+            network=self.network, app=app, date=day, media_source="acme_int", campaign_id=campaign,
+            campaign_name=campaign, currency="USD", spend=Decimal("1.5"), updated_at=timezone.now(),
+        )  # fmt: skip
+
+    def applied(self, app, day: dt.date) -> None:  # type: ignore[no-untyped-def]
+        submission = Submission.objects.create(
+            network=self.network, app=app, state=State.APPLIED, payload=b"[]", payload_sha256="x", payload_bytes=2,
+            row_count=1, currency="USD", date_from=day, date_to=day, spend_total=Decimal("1.5"),
+            finished_at=timezone.now(),
+        )  # fmt: skip
+        SubmissionGroup.objects.create(
+            submission=submission, network=self.network, app=app, date=day, media_source="acme_int",
+            content_hash="h", row_count=1, spend=Decimal("1.5"),
+        )  # fmt: skip
+
+    def summary(self):  # type: ignore[no-untyped-def]
+        return dashboard_summary(tenancy=tenancy_for(self.ops, self.network.code))
+
+    def test_days_are_applied_pending_or_gaps_in_the_apps_time_zone(self) -> None:
+        app = self.cast.ios_app
+        today = timezone.now().date()
+        self.cost(app, today - dt.timedelta(days=1))
+        self.applied(app, today - dt.timedelta(days=1))
+        self.cost(app, today - dt.timedelta(days=2))
+        row = next(r for r in self.summary().coverage if r.app == app)
+        states = dict(row.days)
+        assert states[today - dt.timedelta(days=1)] == APPLIED
+        assert states[today - dt.timedelta(days=2)] == PENDING
+        assert states[today - dt.timedelta(days=3)] == GAP
+        assert len(row.days) == 91 and row.pending == 1 and row.gaps == 89
+        assert row.last_applied_date == today - dt.timedelta(days=1)
+
+    def test_the_page_costs_the_same_queries_whatever_the_data(self) -> None:
+        self.login(self.ops)
+        url = self.url("dashboard:index")
+        self.client.get(url)
+        with CaptureQueriesContext(connection) as small:
+            self.client.get(url)
+        today = timezone.now().date()
+        for app in (self.cast.ios_app, self.cast.android_app):
+            for back in range(1, 40):
+                for campaign in ("c1", "c2", "c3"):
+                    self.cost(app, today - dt.timedelta(days=back), campaign)
+                self.applied(app, today - dt.timedelta(days=back))
+        with CaptureQueriesContext(connection) as large:
+            response = self.client.get(url)
+        assert response.status_code == 200
+        assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
