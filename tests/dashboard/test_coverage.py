@@ -21,9 +21,9 @@ class CoverageTestCase(BaseTestCase):
 
     def applied(self, app, day: dt.date) -> None:  # type: ignore[no-untyped-def]
         submission = Submission.objects.create(
-            network=self.network, app=app, state=State.APPLIED, payload=b"[]", payload_sha256="x", payload_bytes=2,
-            row_count=1, currency="USD", date_from=day, date_to=day, spend_total=Decimal("1.5"),
-            finished_at=timezone.now(),
+            network=self.network, app=app, state=State.APPLIED, payload=b"[]", payload_sha256="x",
+            payload_bytes=2, row_count=1, currency="USD", date_from=day, date_to=day,
+            spend_total=Decimal("1.5"), finished_at=timezone.now(),
         )  # fmt: skip
         SubmissionGroup.objects.create(
             submission=submission, network=self.network, app=app, date=day, media_source="acme_int",
