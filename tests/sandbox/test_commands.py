@@ -43,6 +43,21 @@ def test_the_partner_command_prints_a_long_token(tmp_path: Path) -> None:
         call_command(
             "incost_sandbox_partner", "acme", "--db", str(db), stdout=io.StringIO(), stderr=io.StringIO()
         )
+    again = io.StringIO()
+    call_command(
+        "incost_sandbox_partner",
+        "acme",
+        "--existing-ok",
+        "--media-source",
+        "acme2_int",
+        "--db",
+        str(db),
+        stdout=again,
+        stderr=io.StringIO(),
+    )
+    assert again.getvalue().strip() == token
+    with opened(db) as conn:
+        assert selectors.media_sources_of(conn, partner_id=partner["id"]) == {"acme_int", "acme2_int"}
 
 
 class SeedDemoSandboxTestCase(TestCase):
