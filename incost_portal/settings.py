@@ -190,6 +190,8 @@ INCOST_MAX_UPLOAD_ATTEMPTS = env_int("INCOST_MAX_UPLOAD_ATTEMPTS", 20, minimum=1
 SUBMISSION_LEASE_SECONDS = env_int("SUBMISSION_LEASE_SECONDS", 180, minimum=1)
 # How often RQ cron runs the dispatcher that finishes stuck work and starts what is due.
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 60, minimum=1)
+# Due work still waiting this long is enqueued again (its RQ job may have been lost with Redis).
+DISPATCH_REQUEUE_AFTER_SECONDS = env_int("DISPATCH_REQUEUE_AFTER_SECONDS", 120, minimum=0)
 
 # The sandbox: where `manage.py incost_sandbox` listens and keeps its state.
 SANDBOX_PORT = env_int("SANDBOX_PORT", 8765, minimum=1)

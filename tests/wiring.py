@@ -109,3 +109,5 @@ def incost_queue_empty() -> None:
     registry = ScheduledJobRegistry(queue=queue)
     for job_id in registry.get_job_ids():
         registry.remove(job_id, delete_job=True)
+    # A worker killed by an earlier test keeps its scheduler lock until the lock times out.
+    queue.connection.delete(*[f"rq:scheduler-lock:{name}" for name in ("incost", "default")])

@@ -52,7 +52,7 @@ def test_admin_runs_onboarding_to_all_pass_and_reviewer_follows(
     page.goto(f"{base}/onboarding/")
     for key in ("token", "token_valid", "apps"):
         expect(page.locator(f'[data-step="{key}"]')).to_have_attribute("data-status", "pass")
-    with workers_running(tmp_path, count=1):
+    with workers_running(tmp_path, count=1, cron=True):
         page.get_by_role("button", name="Send test cost for a test app").click()
         expect(page.locator(".message")).to_contain_text("Test cost for")
         # The page updates itself (htmx) while AppsFlyer works on the job.

@@ -44,9 +44,9 @@ def test_make_run_serves_the_login_page_and_starts_a_worker(tmp_path: Path) -> N
         workers: list[Worker] = []
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                page = requests.get(f"http://127.0.0.1:{web_port}/accounts/login/", timeout=2)
+                page = requests.get(f"http://127.0.0.1:{web_port}/accounts/login/", timeout=10)
                 workers = Worker.all(connection=redis.Redis.from_url(redis_url))
-            except (requests.ConnectionError, redis.ConnectionError):
+            except (requests.RequestException, redis.RedisError):
                 pass
             if page is not None and page.status_code == 200 and workers:
                 break

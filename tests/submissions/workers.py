@@ -29,6 +29,8 @@ FAST_SENDING = {
     "INCOST_LIMITER_WAIT_SECONDS": "2",
     "INCOST_READ_TIMEOUT": "5",
     "SUBMISSION_LEASE_SECONDS": "8",
+    "DISPATCH_INTERVAL_SECONDS": "2",
+    "DISPATCH_REQUEUE_AFTER_SECONDS": "3",
 }
 
 
@@ -80,6 +82,20 @@ class Workers:
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen[bytes]] = []
 
+    def start_cron(self) -> None:
+        """RQ cron, as `make run` runs it: the dispatcher every DISPATCH_INTERVAL_SECONDS."""
+        log = (self.log_dir / "cron.log").open("ab")
+        self.processes.append(
+            subprocess.Popen(
+                [sys.executable, "manage.py", "rqcron", "incost_portal.cron"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+
     def start(self, count: int = 1) -> None:
         for _ in range(count):
             log = (self.log_dir / f"worker-{len(self.processes)}.log").open("ab")
@@ -121,15 +137,16 @@ class Workers:
         self.processes = []
 
     def logs(self) -> str:
-        return "\n".join(
-            path.read_text(errors="replace")[-4000:] for path in sorted(self.log_dir.glob("worker-*.log"))
-        )
+        logs = sorted(self.log_dir.glob("worker-*.log")) + sorted(self.log_dir.glob("cron.log"))
+        return "\n".join(path.read_text(errors="replace")[-4000:] for path in logs)
 
 
 @contextmanager
-def workers_running(log_dir: Path, count: int = 2, **env: str) -> Iterator[Workers]:
+def workers_running(log_dir: Path, count: int = 2, *, cron: bool = False, **env: str) -> Iterator[Workers]:
     workers = Workers(worker_env(**env), log_dir)
     workers.start(count)
+    if cron:
+        workers.start_cron()
     try:
         yield workers
     finally:

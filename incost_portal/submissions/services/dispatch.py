@@ -18,9 +18,6 @@ from incost_portal.submissions.services.enqueue import poll_enqueue, send_enqueu
 
 logger = logging.getLogger(__name__)
 
-# Work that is due and not claimed is enqueued again once it has waited this long for a worker.
-REQUEUE_AFTER_SECONDS = 120
-
 
 @dataclass
 class DispatchResult:
@@ -44,9 +41,9 @@ def submissions_dispatch_due(
     now = now or timezone.now()
     result = DispatchResult()
     lease = timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS)
-    stale = now - timedelta(
-        seconds=REQUEUE_AFTER_SECONDS if requeue_after_seconds is None else requeue_after_seconds
-    )
+    if requeue_after_seconds is None:
+        requeue_after_seconds = settings.DISPATCH_REQUEUE_AFTER_SECONDS
+    stale = now - timedelta(seconds=requeue_after_seconds)
 
     for submission in Submission.objects.filter(
         state__in=[State.SENDING, State.POLLING], claimed_at__lt=now - lease
