@@ -1,7 +1,9 @@
 """Writes of cost data: an upload is stored and checked; accepting it replaces the groups it covers."""
 
+import contextlib
 import datetime
 import os
+from collections.abc import Iterator
 from typing import IO, Any
 
 from django.conf import settings
@@ -33,13 +35,16 @@ def cost_upload_create(
     file_format: str | None = None,
     source_time_zone: str = "",
     app: App | None = None,
+    accept: bool = False,
     now: datetime.datetime | None = None,
 ) -> CostUpload:
     """Keep the original file, validate it in one streaming pass, and store what was found.
 
     The upload ends VALID (nothing blocks: accept it with `cost_upload_accept`) or INVALID.
-    `app` makes it one app's request (ic228/ic229 apply). Raises ValidationError only for a
-    file over COST_UPLOAD_MAX_BYTES; everything wrong inside a file is an issue.
+    With `accept=True` (a push that needs no preview) the same pass also stores the rows when
+    nothing blocks, and the upload ends ACCEPTED. `app` makes it one app's request
+    (ic228/ic229 apply). Raises ValidationError only for a file over COST_UPLOAD_MAX_BYTES;
+    everything wrong inside a file is an issue.
     """
     name = os.path.basename(name or getattr(file, "name", "") or "costs")
     size = _size(file)
@@ -61,6 +66,12 @@ def cost_upload_create(
     )
     upload.file.save(name, File(file, name=name), save=False)
     upload.save()
+    if accept:
+        # Blocked: the upload is INVALID with its issues, which is what the caller reads.
+        with contextlib.suppress(CostUploadBlocked):
+            _check_and_store(upload, user=user, now=now or timezone.now(), first_check=True)
+        upload.refresh_from_db()
+        return upload
     collector = IssueCollector(per_code=ISSUES_KEPT_PER_CODE)
     summary = _check(upload, on_issue=collector, now=now)
     with transaction.atomic():
@@ -99,20 +110,7 @@ def _issues_store(
     upload: CostUpload, collector: IssueCollector, summary: CheckSummary, *, now: datetime.datetime | None
 ) -> None:
     CostIssue.objects.filter(upload=upload).delete()
-    CostIssue.objects.bulk_create(
-        (
-            CostIssue(
-                upload=upload,
-                row=issue.row,
-                field=issue.field[:100],
-                code=issue.code,
-                message=issue.message,
-                severity=str(issue.severity),
-            )
-            for issue in collector.kept
-        ),
-        batch_size=1000,
-    )
+    CostIssue.objects.bulk_create(_issue_rows(upload, collector), batch_size=1000)
     upload.status = CostUpload.Status.INVALID if summary.blocking else CostUpload.Status.VALID
     upload.file_format = summary.file_format or upload.file_format
     upload.row_count = summary.rows
@@ -122,6 +120,18 @@ def _issues_store(
     upload.issue_counts = dict(sorted(summary.counts.items()))
     upload.checked_at = now or timezone.now()
     upload.save()
+
+
+def _issue_rows(upload: CostUpload, collector: IssueCollector) -> Iterator[CostIssue]:
+    for issue in collector.kept:
+        yield CostIssue(
+            upload=upload,
+            row=issue.row,
+            field=issue.field[:100],
+            code=issue.code,
+            message=issue.message,
+            severity=str(issue.severity),
+        )
 
 
 class _Blocked(Exception):
@@ -144,7 +154,15 @@ def cost_upload_accept(
         raise CostUploadBlocked(
             f"Only an upload ready to accept can be accepted; this one's status is {status!r}."
         )
-    now = now or timezone.now()
+    result = _check_and_store(upload, user=user, now=now or timezone.now(), first_check=False)
+    upload.refresh_from_db()
+    return result
+
+
+def _check_and_store(
+    upload: CostUpload, *, user: Any | None, now: datetime.datetime, first_check: bool
+) -> ReplaceResult:
+    """One pass: check the file and stage its rows; replace the groups if nothing blocks."""
     rules = network_rules(network=upload.network)
     collector = IssueCollector(per_code=ISSUES_KEPT_PER_CODE)
     store = CostRowStore(
@@ -171,12 +189,14 @@ def cost_upload_accept(
             if summary.blocking:
                 raise _Blocked(summary)
             result = store.replace()
-            updated = CostUpload.objects.filter(pk=upload.pk, status=CostUpload.Status.VALID).update(
+            expected = CostUpload.Status.RECEIVED if first_check else CostUpload.Status.VALID
+            updated = CostUpload.objects.filter(pk=upload.pk, status=expected).update(
                 status=CostUpload.Status.ACCEPTED,
                 accepted_at=now,
                 accepted_by=user if getattr(user, "is_authenticated", False) else None,
                 stored_row_count=result.rows,
                 groups_replaced=result.groups,
+                **(_counts(summary, now) if first_check else {}),
             )
             if updated != 1:
                 raise CostUploadBlocked("The upload was accepted or changed meanwhile.")
@@ -190,5 +210,19 @@ def cost_upload_accept(
     except BaseException:
         store.discard()
         raise
-    upload.refresh_from_db()
+    if first_check:
+        # The issues of a clean pass (warnings) are kept too.
+        CostIssue.objects.bulk_create(_issue_rows(upload, collector), batch_size=1000)
     return result
+
+
+def _counts(summary: CheckSummary, now: datetime.datetime) -> dict[str, Any]:
+    return {
+        "file_format": summary.file_format,
+        "row_count": summary.rows,
+        "error_row_count": summary.error_rows,
+        "error_count": summary.errors,
+        "warning_count": summary.warnings,
+        "issue_counts": dict(sorted(summary.counts.items())),
+        "checked_at": now,
+    }

@@ -13,3 +13,9 @@ def cast(db: None) -> Cast:
 @pytest.fixture
 def rules(cast: Cast) -> NetworkRules:
     return network_rules(network=cast.network)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Uploaded files go to a temporary folder, not the project's var/media."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))  # type: ignore[attr-defined]

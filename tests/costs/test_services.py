@@ -165,3 +165,18 @@ def test_a_file_without_app_id_for_one_app(cast: Cast) -> None:
     assert created.status == CostUpload.Status.VALID
     cost_upload_accept(upload=created, now=NOW)
     assert CostRow.objects.get().app == cast.android_app
+
+
+def test_create_and_accept_in_one_pass(cast: Cast) -> None:
+    created = upload(cast, csv_bytes([row(), row(campaign_id="c2", campaign_name="a b")]), accept=True)
+    assert created.status == CostUpload.Status.ACCEPTED
+    assert (created.row_count, created.warning_count, created.stored_row_count) == (2, 1, 2)
+    assert list(created.issues.values_list("code", flat=True)) == ["pw201"]
+    assert CostRow.objects.filter(upload=created).count() == 2
+
+
+def test_create_and_accept_in_one_pass_stores_nothing_when_blocked(cast: Cast) -> None:
+    created = upload(cast, csv_bytes([row(), row(campaign_id="c2", spend="-1")]), accept=True)
+    assert created.status == CostUpload.Status.INVALID
+    assert created.issue_counts == {"ic217": 1}
+    assert not CostRow.objects.exists()
