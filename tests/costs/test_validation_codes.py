@@ -211,3 +211,10 @@ def test_hourly_rows_land_on_the_apps_local_date(rules: NetworkRules) -> None:
         file_format="csv",
     )
     assert list(chunks[0].columns["date"]) == ["2026-03-10", "2026-03-11"]
+
+
+def test_hourly_json_rows_are_hourly_too(rules: NetworkRules) -> None:
+    rows = [row(app_id="com.acme.game", date="2026-03-11", hour=hour) for hour in (3, 4)]
+    rows.append(row(app_id="com.acme.game", date="2026-03-11", hour=3, spend=1))
+    _, issues = check(json_bytes(rows), file_format="json", rules=rules)
+    assert [(issue.row, issue.code) for issue in issues if issue.row] == [(3, "ic222")]

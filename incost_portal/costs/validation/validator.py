@@ -118,8 +118,9 @@ def _spend_problem(value: str) -> tuple[str, str]:
 
 
 # Columns with few distinct values in any real file: checked through their set of values.
-# The order is the order of the tally's keys (see _few_columns).
 _FEW_VALUES = ("app_id", "date", "media_source", "currency", "geo", HOUR, "af_prt", "channel")
+# The leading fields of the few-valued count's keys (see _few_columns).
+_KEYED = ("app_id", "date", "media_source", "currency")
 
 
 def _dirty(value: str) -> bool:
@@ -252,6 +253,8 @@ class CostValidator:
         if count == 0:
             return CheckedChunk(rows=rows, columns={}, issues=list(chunk.issues))
         found: list[_Found] = []
+        if HOUR in chunk.columns and not self.hourly:
+            self.hourly = True  # JSON rows name their fields row by row, not in a header
         columns, tally = self._few_columns(chunk, count, found)
         for name, values in chunk.columns.items():
             if name not in columns:
@@ -336,23 +339,23 @@ class CostValidator:
                     if name and not ident
                 )
 
-        if self.hourly:
-            local = self._local_dates(apps, dates, cols[HOUR], {(k[0], k[1], k[5]) for k in tally}, found)
-        else:
-            local = dates
         # The count of few-valued fields feeds the window, group and currency checks.
         combos: Counter[tuple[str, str, str, str]] = Counter()
-        for key, rows_in_key in tally.items():
-            app, date, source, currency, _, hour, _, _ = key
-            combos[(app, self._local[(app, date, hour)] if self.hourly else date, source, currency)] += (
-                rows_in_key
-            )
+        if self.hourly:
+            local = self._local_dates(apps, dates, cols[HOUR], {(k[0], k[1], k[4]) for k in tally}, found)
+            for key, rows_in_key in tally.items():
+                app, date, source, currency, hour = key[:5]
+                combos[(app, self._local[(app, date, hour)], source, currency)] += rows_in_key
+        else:
+            local = dates
+            for key, rows_in_key in tally.items():
+                combos[key[:4]] += rows_in_key  # type: ignore[index]
         self._window_check(apps, local, {(a, d) for a, d, _, _ in combos}, found)
         self._duplicates_check(cols, rows, found)
         granularity = self._groups_check(apps, local, media_sources, combos, cols, columns, rows, found)
         self._currencies_note(apps, cols["currency"], combos, rows)
         if self.hourly:
-            for app, date, source, _, _, hour, _, _ in tally:
+            for app, date, source, _, hour, *_ in tally:
                 if hour:
                     group = (app, self._local[(app, date, hour)], source)
                     self._group_hours.setdefault(group, set()).add((date, hour))
@@ -438,45 +441,38 @@ class CostValidator:
         self, chunk: RowChunk, count: int, found: list[_Found]
     ) -> tuple[dict[str, "_Column"], Counter[tuple[str, ...]]]:
         """The few-valued fields, counted together: one pass yields each one's distinct values
-        (for the checks) and the counts per app, date, media source and currency (for groups)."""
-        # Fields the chunk lacks are one value on every row: left out of the count, put back after.
-        constant = {
-            k: (self.request_app or "" if name == "app_id" and self._fill_app else "")
-            for k, name in enumerate(_FEW_VALUES)
-            if name not in chunk.columns
-        }
-        values: list[Sequence[str]] = [
-            (constant[k],) * count if k in constant else chunk.columns[name]
-            for k, name in enumerate(_FEW_VALUES)
-        ]
+        (for the checks) and the rows per app, date, media source, currency (and hour).
 
-        def counted() -> Counter[tuple[str, ...]]:
-            varying = [values[k] for k in range(len(_FEW_VALUES)) if k not in constant]
-            partial = Counter(zip(*varying, strict=True)) if varying else Counter({(): count})
-            if not constant:
-                return partial
-            full: Counter[tuple[str, ...]] = Counter()
-            for key, rows_in_key in partial.items():
-                parts = iter(key)
-                full[
-                    tuple(constant[k] if k in constant else next(parts) for k in range(len(_FEW_VALUES)))
-                ] = rows_in_key
-            return full
+        The count's keys start (app_id, date, media_source, currency[, hour]); the optional
+        few-valued fields the chunk carries follow. Fields it lacks are not counted at all.
+        """
+        leading = [*_KEYED, HOUR] if self.hourly else list(_KEYED)
+        values: dict[str, Sequence[str]] = {}
+        for name in leading:
+            column = chunk.columns.get(name)
+            if column is None:
+                column = (self.request_app or "" if name == "app_id" and self._fill_app else "",) * count
+            values[name] = column
+        for name in _FEW_VALUES:
+            if name not in values and name in chunk.columns:
+                values[name] = chunk.columns[name]
+        order = list(values)
 
-        tally = counted()
-        distinct = [set(column) for column in zip(*tally, strict=True)]
+        def counted() -> tuple[Counter[tuple[str, ...]], dict[str, set[str]]]:
+            tally = Counter(zip(*(values[name] for name in order), strict=True))
+            return tally, dict(zip(order, map(set, zip(*tally, strict=True)), strict=True))
+
+        tally, distinct = counted()
         changed = False
-        for k, name in enumerate(_FEW_VALUES):
+        for name in order:
             upper = name in ("geo", "currency")
-            if any(_dirty(v) or (upper and v and not v.isupper()) for v in distinct[k]):
-                cleaned = self._cleaned(name, values[k], found)
-                values[k] = [v.upper() for v in cleaned] if upper else cleaned
-                constant.pop(k, None)
+            if any(_dirty(v) or (upper and v and not v.isupper()) for v in distinct[name]):
+                cleaned = self._cleaned(name, values[name], found)
+                values[name] = [v.upper() for v in cleaned] if upper else cleaned
                 changed = True
         if changed:
-            tally = counted()
-            distinct = [set(column) for column in zip(*tally, strict=True)]
-        return {name: _Column(values[k], None, distinct[k]) for k, name in enumerate(_FEW_VALUES)}, tally
+            tally, distinct = counted()
+        return {name: _Column(values[name], None, distinct[name]) for name in order}, tally
 
     def _column(self, name: str, values: Sequence[str], count: int, found: list[_Found]) -> "_Column":
         """A column with what its checks need: distinct values (few) or the joined text (many)."""
