@@ -1,7 +1,12 @@
 """App list sync: the network's apps follow AppsFlyer's app permission list (here the sandbox's)."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import django_rq
 import pytest
+from django.conf import settings
+from django.test import override_settings
 from rq import SimpleWorker
 
 from incost_portal.incost.answers import InCostError
@@ -9,15 +14,29 @@ from incost_portal.incost.jobs import app_list_sync_all
 from incost_portal.incost.services import app_list_sync, app_list_sync_enqueue
 from incost_portal.networks.models import App, Network
 from incost_portal.networks.services import api_token_set
+from incost_portal.runtime.redis_server import embedded_redis_start, free_port
 from tests.cast import BaseTestCase
 from tests.sandbox.running import Sandbox
 
 
+@pytest.fixture(scope="module")
+def private_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    process = embedded_redis_start(port, tmp_path_factory.mktemp("queue-redis"))
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 class AppListSyncTestCase(BaseTestCase):
     sandbox: Sandbox
+    private_redis_url: str
 
     @pytest.fixture(autouse=True)
-    def _sandbox(self, sandbox: Sandbox) -> None:
+    def _sandbox(self, sandbox: Sandbox, private_redis_url: str) -> None:
+        self.private_redis_url = private_redis_url
         self.sandbox = sandbox
         self.partner, token = sandbox.partner(media_sources=("acme_int",))
         Network.objects.filter(pk=self.network.pk).update(api_base_url=sandbox.api_url)
@@ -90,20 +109,26 @@ class AppListSyncTestCase(BaseTestCase):
             app_list_sync(network=self.cast.other_network)
         assert (caught.value.code, caught.value.retryable) == ("no_token", False)
 
+    def own_queues(self) -> Any:
+        """The RQ queues on a Redis of this module's own: no other test's worker takes the job."""
+        queues = {
+            name: {**queue, "URL": self.private_redis_url} for name, queue in settings.RQ_QUEUES.items()
+        }
+        return override_settings(RQ_QUEUES=queues, REDIS_URL=self.private_redis_url)
+
     def test_sync_now_queues_a_job_that_a_worker_runs(self) -> None:
-        queue = django_rq.get_queue("incost")
-        queue.empty()
-        with self.captureOnCommitCallbacks(execute=True):
-            app_list_sync_enqueue(network=self.network)
-        assert [job.func_name for job in queue.jobs] == ["incost_portal.incost.jobs.app_list_sync_job"]
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        with self.own_queues():
+            queue = django_rq.get_queue("incost")
+            with self.captureOnCommitCallbacks(execute=True):
+                app_list_sync_enqueue(network=self.network)
+            assert [job.func_name for job in queue.jobs] == ["incost_portal.incost.jobs.app_list_sync_job"]
+            SimpleWorker([queue], connection=queue.connection).work(burst=True)
         assert self.app("com.acme.racer").enabled
         assert not self.app("com.acme.game").enabled
 
     def test_the_cron_job_queues_every_network_with_a_token(self) -> None:
-        queue = django_rq.get_queue("incost")
-        queue.empty()
-        with self.captureOnCommitCallbacks(execute=True):
-            assert app_list_sync_all() == 1
-        assert queue.count == 1
-        queue.empty()
+        with self.own_queues():
+            queue = django_rq.get_queue("incost")
+            with self.captureOnCommitCallbacks(execute=True):
+                assert app_list_sync_all() == 1
+            assert [job.args for job in queue.jobs] == [(self.network.pk,)]
