@@ -1,6 +1,8 @@
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from incost_portal.costs.models import CostRow
 from tests.cast import BaseTestCase
 
@@ -10,7 +12,7 @@ class CostListTestCase(BaseTestCase):
         CostRow.objects.create(
             network=self.network,
             app=self.cast.ios_app,
-            date=datetime.date(2026, 3, 10),
+            date=timezone.now().date(),
             media_source="acme_int",
             campaign_id="c-list-1",
             campaign_name="Spring",
@@ -35,7 +37,7 @@ class CostListTestCase(BaseTestCase):
         CostRow.objects.create(
             network=self.cast.other_network,
             app=self.cast.other_app,
-            date=datetime.date(2026, 3, 10),
+            date=timezone.now().date(),
             media_source="x",
             campaign_id="not-ours",
             campaign_name="x",
