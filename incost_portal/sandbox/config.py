@@ -1,8 +1,9 @@
 """The sandbox's settings: AppsFlyer's limits by default, and the faults a test or a dry run asks for.
 
 They live in the sandbox's SQLite file, so that `incost_sandbox` flags, `POST /sandbox/config` and
-every request thread see one set. A fault is decided from the seed and the call's sequence
-number, so a run with the same seed and the same calls meets the same faults.
+every request thread see one set. A fault is decided from the seed and the partner's own count
+of calls, so a partner making the same calls with the same seed meets the same faults, whatever
+other partners did before.
 """
 
 import dataclasses

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS partner (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
     token TEXT NOT NULL UNIQUE,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    calls INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS media_source (
     partner_id INTEGER NOT NULL REFERENCES partner(id),
@@ -144,6 +145,9 @@ def store_init(db_path: Path | str) -> None:
     conn = connect(db_path)
     try:
         conn.executescript(SCHEMA)
+        # Files made before partners counted their calls.
+        if "calls" not in {row["name"] for row in conn.execute("PRAGMA table_info(partner)")}:
+            conn.execute("ALTER TABLE partner ADD COLUMN calls INTEGER NOT NULL DEFAULT 0")
         with write(conn):
             for app in TEST_APPS:
                 conn.execute(

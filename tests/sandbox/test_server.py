@@ -112,3 +112,18 @@ def test_jobs_and_the_ledger_survive_a_restart(tmp_path: Path) -> None:
         status = call(second, "GET", STATUS.format(app=TEST_IOS_APP, job=job_id), token).json()
         assert status["status"] == "Applied"
         assert second.ledger(name)["spend_total"] == "3"
+
+
+def test_each_partner_meets_the_same_faults_with_the_same_seed(sandbox: Sandbox) -> None:
+    sandbox.configure(server_error_share=0.5, seed=42)
+
+    def outcomes() -> list[int]:
+        _, token = sandbox.partner()
+        return [
+            call(sandbox, "GET", STATUS.format(app=TEST_IOS_APP, job="x"), token).status_code
+            for _ in range(20)
+        ]
+
+    first, second = outcomes(), outcomes()
+    assert first == second
+    assert {422} < set(first) and set(first) - {422} <= {500, 502, 503}
