@@ -1,14 +1,207 @@
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The ad-ops cost pages: Upload, the upload's Preview (fix, accept, send), Uploads history, Costs."""
 
-from incost_portal.costs.selectors import cost_row_list, cost_upload_list
-from incost_portal.networks.access import Access, Tenancy, network_view
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from incost_portal.costs import editing, previews
+from incost_portal.costs.exports import cost_csv_rows, csv_lines, upload_annotated_rows
+from incost_portal.costs.forms import CellFixForm, CostFilterForm, CostRowForm, UploadFilterForm, UploadForm
+from incost_portal.costs.models import CostRow, CostUpload
+from incost_portal.costs.reports import (
+    cost_rows_filtered,
+    cost_spend_chart,
+    cost_totals,
+    cost_upload_filtered,
+)
+from incost_portal.costs.samples import CONTENT_TYPES, sample_file
+from incost_portal.costs.services import CostUploadBlocked, cost_upload_accept, cost_upload_create
+from incost_portal.networks.access import Access, Tenancy, network_view, tenant_object
+from incost_portal.networks.selectors import app_list, media_source_list
+
+PAGE_SIZE = 100
+
+
+def _csv_response(rows: Any, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _cost_filter(request: HttpRequest, tenancy: Tenancy) -> CostFilterForm:
+    sources = media_source_list(network=tenancy.network).values_list("name", flat=True)
+    return CostFilterForm(request.GET or None, apps=app_list(network=tenancy.network), media_sources=sources)
 
 
 @network_view(Access.READ)
 def cost_list(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
-    """The network's current cost rows, newest dates first, and its latest uploads (read only)."""
-    rows = Paginator(cost_row_list(network=tenancy.network), 100).get_page(request.GET.get("page"))
-    uploads = cost_upload_list(network=tenancy.network)[:10]
-    return render(request, "costs/list.html", {"rows": rows, "uploads": uploads})
+    """The network's current cost: filters, totals, spend per day by media source, the rows."""
+    form = _cost_filter(request, tenancy)
+    filters = form.filters()
+    rows = cost_rows_filtered(network=tenancy.network, **filters)
+    totals = cost_totals(rows=rows)
+    date_to = filters["date_to"] or timezone.now().date()
+    currency = request.GET.get("currency") or totals.main_currency
+    chart = cost_spend_chart(rows=rows, date_from=filters["date_from"], date_to=date_to, currency=currency)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "totals": totals, "chart": chart, "filters": filters}
+    return render(request, "costs/list.html", context)
+
+
+@network_view(Access.READ)
+def cost_export(request: HttpRequest, *, tenancy: Tenancy) -> StreamingHttpResponse:
+    rows = cost_rows_filtered(network=tenancy.network, **_cost_filter(request, tenancy).filters())
+    return _csv_response(cost_csv_rows(rows=rows), f"incost-cost-{tenancy.network.slug}.csv")
+
+
+@network_view(Access.WRITE)
+def cost_row_edit(request: HttpRequest, row_id: int, *, tenancy: Tenancy) -> HttpResponse:
+    row = tenant_object(tenancy, CostRow.objects.select_related("app"), pk=row_id)
+    form = CostRowForm(request.POST or None, initial=editing.row_initial(row))
+    if request.method == "POST" and form.is_valid():
+        try:
+            editing.cost_row_edit(network=tenancy.network, row=row, user=request.user, changes=form.changes())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Row saved. Its group will be sent with the next plan (or Send now).")
+            return redirect("costs:list", tenancy.network.code)
+    return render(request, "costs/row_edit.html", {"form": form, "row": row})
+
+
+@require_POST
+@network_view(Access.WRITE)
+def cost_row_delete(request: HttpRequest, row_id: int, *, tenancy: Tenancy) -> HttpResponse:
+    row = tenant_object(tenancy, CostRow.objects.select_related("app"), pk=row_id)
+    try:
+        editing.cost_row_delete(network=tenancy.network, row=row, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Row deleted. Its group will be sent again without it.")
+    return redirect("costs:list", tenancy.network.code)
+
+
+@network_view(Access.WRITE)
+def upload(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    """Upload a file or paste JSON; it is kept and checked at once, then previewed."""
+    form = UploadForm(request.POST or None, request.FILES or None, apps=app_list(network=tenancy.network))
+    if request.method == "POST" and form.is_valid():
+        data, network = form.cleaned_data, tenancy.network
+        options = {"source_time_zone": data["source_time_zone"], "app": form.chosen_app}
+        try:
+            if data["file"]:
+                new = cost_upload_create(network=network, user=request.user, file=data["file"], **options)
+            else:
+                new = editing.cost_upload_paste(
+                    network=network, user=request.user, body=data["body"], **options
+                )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return redirect("costs:upload_detail", tenancy.network.code, new.code)
+    return render(request, "costs/upload.html", {"form": form})
+
+
+@network_view(Access.READ)
+def upload_sample(request: HttpRequest, file_format: str, *, tenancy: Tenancy) -> HttpResponse:
+    if file_format not in CONTENT_TYPES:
+        raise Http404
+    response = HttpResponse(sample_file(network=tenancy.network, file_format=file_format))
+    response["Content-Type"] = CONTENT_TYPES[file_format]
+    response["Content-Disposition"] = f'attachment; filename="incost-template.{file_format}"'
+    return response
+
+
+@network_view(Access.READ)
+def upload_list(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    form = UploadFilterForm(request.GET or None)
+    uploads = cost_upload_filtered(network=tenancy.network, **form.filters())
+    page = Paginator(uploads, 50).get_page(request.GET.get("page"))
+    return render(request, "costs/uploads.html", {"form": form, "page": page})
+
+
+def _preview(request: HttpRequest, upload: CostUpload, *, problems: str | None = None) -> dict[str, Any]:
+    shown = problems or request.GET.get("rows") or ("problems" if upload.issue_counts else "all")
+    return {
+        "upload": upload,
+        "profile": previews.upload_profile(upload=upload),
+        "issue_groups": previews.upload_issue_groups(upload=upload),
+        "file_issues": previews.upload_file_issues(upload=upload),
+        "grid": previews.upload_grid(
+            upload=upload, page_number=request.GET.get("page"), problems_only=shown == "problems"
+        ),
+        "rows_shown": shown,
+    }
+
+
+def _upload(tenancy: Tenancy, upload_code: Any) -> CostUpload:
+    queryset = CostUpload.objects.select_related("created_by", "accepted_by", "app", "network")
+    return tenant_object(tenancy, queryset, code=upload_code)
+
+
+@network_view(Access.READ)
+def upload_detail(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
+    """The upload's preview: counts, issues by code, the rows with their issues on their cells."""
+    context = _preview(request, _upload(tenancy, upload_code))
+    template = "costs/_preview.html" if request.htmx else "costs/upload_detail.html"
+    return render(request, template, context)
+
+
+@require_POST
+@network_view(Access.WRITE)
+def upload_fix(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
+    """Fix one cell: a corrected copy of the file is checked as a new upload, shown in place."""
+    upload, form = _upload(tenancy, upload_code), CellFixForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That change could not be read; try again.")
+        return redirect("costs:upload_detail", tenancy.network.code, upload.code)
+    cell = form.cleaned_data
+    try:
+        fixed = editing.cost_upload_cell_fix(upload=upload, user=request.user, **cell)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("costs:upload_detail", tenancy.network.code, upload.code)
+    messages.success(request, f"Row {cell['row']} {cell['field']} changed and the file checked again.")
+    url = reverse("costs:upload_detail", args=[tenancy.network.code, fixed.code])
+    if not request.htmx:
+        return redirect(url)
+    response = render(request, "costs/_preview.html", _preview(request, fixed, problems="problems"))
+    response["HX-Push-Url"] = url
+    return response
+
+
+@require_POST
+@network_view(Access.WRITE)
+def upload_accept(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
+    upload = _upload(tenancy, upload_code)
+    try:
+        result = cost_upload_accept(upload=upload, user=request.user)
+    except CostUploadBlocked as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"Accepted: {result.rows:,} rows stored, {result.groups:,} groups replaced."
+        )
+    return redirect("costs:upload_detail", tenancy.network.code, upload.code)
+
+
+@network_view(Access.READ)
+def upload_annotated(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> StreamingHttpResponse:
+    upload = _upload(tenancy, upload_code)
+    stem = (upload.original_name or "costs").rsplit(".", 1)[0]
+    return _csv_response(upload_annotated_rows(upload=upload), f"{stem}-issues.csv")
+
+
+@network_view(Access.READ)
+def upload_original(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> FileResponse:
+    upload = _upload(tenancy, upload_code)
+    name = upload.original_name or f"costs.{upload.file_format}"
+    return FileResponse(upload.file.open("rb"), as_attachment=True, filename=name)

@@ -1,0 +1,133 @@
+"""Spend per day stacked by media source, as SVG geometry computed here and drawn by the template.
+
+Server-side so the page needs no chart library and no CDN, and reads fine without JavaScript.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+WIDTH, HEIGHT = 960, 240
+LEFT, BOTTOM, TOP = 64, 24, 8
+# Past this many media sources the smallest are drawn together as "other".
+MAX_SERIES = 8
+PALETTE = ("#2457d6", "#2f9e57", "#f0a030", "#c0262d", "#7a4fd0", "#1a9ea8", "#b0597a", "#7d8a2a", "#98a2b3")
+
+
+@dataclass
+class Segment:
+    y: float
+    height: float
+    color: str
+    title: str
+
+
+@dataclass
+class Bar:
+    x: float
+    width: float
+    day: datetime.date
+    total: Decimal
+    segments: list[Segment] = field(default_factory=list)
+
+
+@dataclass
+class Tick:
+    y: float
+    label: str
+
+
+@dataclass
+class SpendChart:
+    currency: str
+    bars: list[Bar]
+    ticks: list[Tick]
+    legend: list[tuple[str, str]]
+    x_labels: list[tuple[float, str]]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    plot_bottom: int = HEIGHT - BOTTOM
+
+    @property
+    def empty(self) -> bool:
+        return not any(bar.total for bar in self.bars)
+
+
+def _nice_ceiling(value: Decimal) -> Decimal:
+    """1, 2, 2.5 or 5 times a power of ten, at or above the value: readable axis steps."""
+    if value <= 0:
+        return Decimal(1)
+    exponent = value.adjusted()
+    for factor in (1, 2, Decimal("2.5"), 5, 10):
+        candidate = Decimal(factor).scaleb(exponent)
+        if candidate >= value:
+            return candidate
+    return Decimal(10).scaleb(exponent)
+
+
+def _short(amount: Decimal) -> str:
+    if amount >= 1_000_000:
+        return f"{amount / 1_000_000:.1f}M".replace(".0M", "M")
+    if amount >= 1_000:
+        return f"{amount / 1_000:.1f}k".replace(".0k", "k")
+    return f"{amount:.0f}" if amount == amount.to_integral() else f"{amount:.1f}"
+
+
+def spend_chart(
+    *,
+    points: Iterable[tuple[datetime.date, str, Decimal]],
+    date_from: datetime.date,
+    date_to: datetime.date,
+    currency: str,
+) -> SpendChart:
+    """Bars for every day from `date_from` to `date_to` (empty days too), stacked by media source."""
+    per_day: dict[datetime.date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    per_source: dict[str, Decimal] = defaultdict(Decimal)
+    for day, source, spend in points:
+        per_day[day][source] += spend or Decimal(0)
+        per_source[source] += spend or Decimal(0)
+    ranked = sorted(per_source, key=lambda source: (-per_source[source], source))
+    shown = ranked if len(ranked) <= MAX_SERIES else ranked[: MAX_SERIES - 1]
+    colors = {source: PALETTE[index] for index, source in enumerate(shown)}
+    other = "other" if len(shown) < len(ranked) else ""
+    days = (date_to - date_from).days + 1
+    top = _nice_ceiling(max((sum(v.values(), Decimal(0)) for v in per_day.values()), default=Decimal(0)))
+    plot_height = HEIGHT - BOTTOM - TOP
+    slot = (WIDTH - LEFT) / max(days, 1)
+    bars: list[Bar] = []
+    for index in range(days):
+        day = date_from + datetime.timedelta(days=index)
+        spends = per_day.get(day, {})
+        bar = Bar(x=LEFT + index * slot + slot * 0.1, width=max(slot * 0.8, 0.5), day=day, total=Decimal(0))
+        stacked = [(source, spends[source]) for source in shown if spends.get(source)]
+        rest = sum((v for s, v in spends.items() if s not in colors), Decimal(0))
+        if rest:
+            stacked.append((other, rest))
+        base = float(HEIGHT - BOTTOM)
+        for source, amount in stacked:
+            height = float(amount / top) * plot_height
+            base -= height
+            color = colors.get(source, PALETTE[-1])
+            title = f"{day.isoformat()} · {source}: {amount.normalize():f} {currency}"
+            bar.segments.append(Segment(y=round(base, 2), height=round(height, 2), color=color, title=title))
+            bar.total += amount
+        bars.append(bar)
+    ticks = [
+        Tick(y=round(HEIGHT - BOTTOM - plot_height * step / 4, 2), label=_short(top * step / 4))
+        for step in range(5)
+    ]
+    every = max(days // 6, 1)
+    x_labels = [
+        (
+            round(LEFT + index * slot + slot / 2, 2),
+            (date_from + datetime.timedelta(days=index)).strftime("%b %d"),
+        )
+        for index in range(0, days, every)
+    ]
+    legend = [(source, colors[source]) for source in shown]
+    if other:
+        legend.append((other, PALETTE[-1]))
+    return SpendChart(currency=currency, bars=bars, ticks=ticks, legend=legend, x_labels=x_labels)

@@ -1,0 +1,252 @@
+"""Reads of an upload's own rows, for its preview: the stored file is read again, streaming.
+
+The portal keeps the file as uploaded and the issues found in it, not its rows (a million-row
+file would be a million rows in the database before anyone looked at them). A page of the grid
+is read from the file chunk by chunk, skipping what comes before it and stopping right after:
+memory is one chunk plus one page, and the database is asked the same few questions whatever the
+file's size.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+from incost_portal.costs.fields import FIELD_ORDER, REQUIRED
+from incost_portal.costs.issues import CODES
+from incost_portal.costs.models import CostIssue, CostUpload
+from incost_portal.costs.parsing import RowChunk, cost_file_read
+
+GRID_PAGE_ROWS = 100
+# Enough for the profile of a file: it never changes, so it is computed once and kept.
+PROFILE_CACHE_SECONDS = 24 * 3600
+
+
+@dataclass
+class UploadProfile:
+    """What a file holds, in numbers: shown above its grid."""
+
+    rows: int = 0
+    apps: list[str] = field(default_factory=list)
+    date_from: str = ""
+    date_to: str = ""
+    dates: int = 0
+    spend: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class IssueGroup:
+    code: str
+    severity: str
+    meaning: str
+    count: int
+
+
+@dataclass
+class GridCell:
+    field: str
+    value: str
+    issues: list[CostIssue] = field(default_factory=list)
+
+    @property
+    def severity(self) -> str:
+        if any(issue.severity == CostIssue.Severity.ERROR for issue in self.issues):
+            return "error"
+        return "warning" if self.issues else ""
+
+
+@dataclass
+class GridRow:
+    number: int
+    cells: list[GridCell]
+    # Issues of the row that belong to no shown cell (a duplicate, an unknown column, unreadable).
+    row_issues: list[CostIssue] = field(default_factory=list)
+    readable: bool = True
+
+    @property
+    def has_issues(self) -> bool:
+        return bool(self.row_issues) or any(cell.issues for cell in self.cells)
+
+
+@dataclass
+class Grid:
+    fields: list[str]
+    rows: list[GridRow]
+    page: Page[Any]
+    problems_only: bool
+
+
+def _open(upload: CostUpload) -> Iterator[RowChunk]:
+    """The file's chunks; the file is closed when the caller stops reading."""
+    with upload.file.open("rb") as stream:
+        cost_file = cost_file_read(stream, file_format=upload.file_format, name=upload.original_name)
+        yield from cost_file.chunks
+
+
+def upload_issue_groups(*, upload: CostUpload) -> list[IssueGroup]:
+    """Issues by code with how many there are (all of them, not only the stored ones), errors first."""
+    groups = [
+        IssueGroup(code=code, severity=str(CODES[code][0]), meaning=CODES[code][1], count=count)
+        for code, count in upload.issue_counts.items()
+        if code in CODES
+    ]
+    return sorted(groups, key=lambda group: (group.severity != "error", -group.count, group.code))
+
+
+def upload_file_issues(*, upload: CostUpload) -> QuerySet[CostIssue]:
+    """Issues of the whole file or of an app (no row): shown above the grid."""
+    return CostIssue.objects.filter(upload=upload, row__isnull=True).order_by("id")
+
+
+def upload_profile(*, upload: CostUpload) -> UploadProfile:
+    """Rows, apps, dates and spend per currency of the file, from one streaming pass (kept in the
+    cache: the file never changes). Values that do not parse are left out of the sums."""
+    key = f"costs:upload-profile:{upload.code}"
+    profile = cache.get(key)
+    if profile is None:
+        profile = _profile_compute(upload)
+        cache.set(key, profile, PROFILE_CACHE_SECONDS)
+    return profile
+
+
+def _profile_compute(upload: CostUpload) -> UploadProfile:
+    apps: set[str] = set()
+    dates: set[str] = set()
+    spend: dict[str, Decimal] = defaultdict(Decimal)
+    rows = 0
+    for chunk in _open(upload):
+        rows += len(chunk)
+        columns = chunk.columns
+        apps.update(columns.get("app_id", ()))
+        dates.update(columns.get("date", ()))
+        for currency, amount in zip(columns.get("currency", ()), columns.get("spend", ()), strict=False):
+            try:
+                spend[currency.strip().upper() or "?"] += Decimal(amount)
+            except (InvalidOperation, ValueError):
+                continue
+    real_dates = sorted(d for d in dates if _is_date(d))
+    return UploadProfile(
+        rows=rows,
+        apps=sorted(a for a in apps if a)[:20],
+        date_from=real_dates[0] if real_dates else "",
+        date_to=real_dates[-1] if real_dates else "",
+        dates=len(real_dates),
+        spend=dict(sorted(spend.items())),
+    )
+
+
+def _is_date(value: str) -> bool:
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+def upload_grid(*, upload: CostUpload, page_number: Any, problems_only: bool) -> Grid:
+    """One page of the file's rows with their issues on their cells.
+
+    All rows: the page is a stretch of positions in the file. Only rows with problems: the page
+    is a stretch of the row numbers that have stored issues (one query), then those rows are
+    picked out of the file.
+    """
+    if problems_only:
+        numbers = (
+            CostIssue.objects.filter(upload=upload, row__isnull=False)
+            .values_list("row", flat=True)
+            .distinct()
+            .order_by("row")
+        )
+        page = Paginator(numbers, GRID_PAGE_ROWS).get_page(page_number)
+        wanted = list(page.object_list)
+        chunks = _rows_numbered(upload, set(wanted))
+    else:
+        page = Paginator(range(upload.row_count), GRID_PAGE_ROWS).get_page(page_number)
+        positions: range = page.object_list  # type: ignore[assignment]
+        chunks = _rows_at(upload, positions.start, positions.stop) if len(positions) else []
+        wanted = []
+    values: dict[int, dict[str, str]] = {}
+    names: set[str] = set()
+    for chunk in chunks:
+        names.update(chunk.columns)
+        for index, number in enumerate(chunk.rows):
+            values[number] = {name: column[index] for name, column in chunk.columns.items()}
+    numbers_shown = sorted(set(values) | set(wanted))
+    issues: dict[int, list[CostIssue]] = defaultdict(list)
+    if numbers_shown:
+        for issue in CostIssue.objects.filter(upload=upload, row__in=numbers_shown).order_by("row", "id"):
+            issues[issue.row].append(issue)  # type: ignore[index]
+    fields = sorted(names | (REQUIRED if names else set()), key=lambda name: FIELD_ORDER.get(name, 99))
+    rows = [_grid_row(number, values.get(number), fields, issues[number]) for number in numbers_shown]
+    return Grid(fields=fields, rows=rows, page=page, problems_only=problems_only)
+
+
+def _grid_row(
+    number: int, values: dict[str, str] | None, fields: list[str], issues: list[CostIssue]
+) -> GridRow:
+    if values is None:
+        return GridRow(number=number, cells=[], row_issues=issues, readable=False)
+    cells = {name: GridCell(field=name, value=values.get(name, "")) for name in fields}
+    row_issues = []
+    for issue in issues:
+        if issue.field in cells:
+            cells[issue.field].issues.append(issue)
+        else:
+            row_issues.append(issue)
+    return GridRow(number=number, cells=list(cells.values()), row_issues=row_issues)
+
+
+def _rows_at(upload: CostUpload, start: int, stop: int) -> Iterator[RowChunk]:
+    """The readable rows at positions [start, stop) of the file, as chunks cut to that stretch."""
+    seen = 0
+    for chunk in _open(upload):
+        count = len(chunk)
+        if seen + count > start and count:
+            low, high = max(start - seen, 0), min(stop - seen, count)
+            yield _cut(chunk, range(low, high))
+        seen += count
+        if seen >= stop:
+            return
+
+
+def _rows_numbered(upload: CostUpload, numbers: set[int]) -> Iterator[RowChunk]:
+    if not numbers:
+        return
+    last = max(numbers)
+    for chunk in _open(upload):
+        keep = [index for index, number in enumerate(chunk.rows) if number in numbers]
+        if keep:
+            yield _cut(chunk, keep)
+        if chunk.rows and chunk.rows[-1] >= last:
+            return
+
+
+def _cut(chunk: RowChunk, indexes: Iterable[int]) -> RowChunk:
+    indexes = list(indexes)
+    return RowChunk(
+        rows=[chunk.rows[i] for i in indexes],
+        columns={name: [column[i] for i in indexes] for name, column in chunk.columns.items()},
+    )
+
+
+def upload_rows(*, upload: CostUpload) -> Iterator[tuple[int | None, dict[str, str]]]:
+    """Every readable row of the file as (row number, values), in file order."""
+    for chunk in _open(upload):
+        for index, number in enumerate(chunk.rows):
+            yield number, {name: column[index] for name, column in chunk.columns.items()}
+
+
+def upload_fields(*, upload: CostUpload) -> list[str]:
+    """The fields the file's rows carry, in InCost order (a JSON file's keys can vary by row)."""
+    names: set[str] = set()
+    for chunk in _open(upload):
+        names.update(chunk.columns)
+        if upload.file_format != CostUpload.Format.JSON:
+            break  # a header names them all
+    return sorted(names, key=lambda name: FIELD_ORDER.get(name, 99))
