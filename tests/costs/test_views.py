@@ -466,3 +466,32 @@ class RowEditTestCase(CostPagesTestCase):
         self.login(self.outsider)
         assert self.client.post(self.url("costs:row_delete", self.row.pk)).status_code == 404
         assert CostRow.objects.count() == 2
+
+
+class QueryCountTestCase(CostPagesTestCase):
+    def test_the_upload_page_costs_the_same_queries_whatever_the_apps(self) -> None:
+        from incost_portal.networks.services import app_create
+
+        self.login(self.ops)
+        self.client.get(self.url("costs:upload"))
+        with CaptureQueriesContext(connection) as few:
+            self.client.get(self.url("costs:upload"))
+        for n in range(10):
+            app_create(network=self.network, app_id=f"com.acme.extra{n}", name=f"Extra {n}")
+        with CaptureQueriesContext(connection) as many:
+            self.client.get(self.url("costs:upload"))
+        assert len(many) == len(few)
+
+    def test_the_row_edit_page_costs_the_same_queries_whatever_the_group(self) -> None:
+        self.stored(csv_bytes([row()]))
+        first = CostRow.objects.get()
+        self.login(self.ops)
+        self.client.get(self.url("costs:row_edit", first.pk))
+        with CaptureQueriesContext(connection) as few:
+            self.client.get(self.url("costs:row_edit", first.pk))
+        self.stored(csv_bytes(rows(50)))
+        member = CostRow.objects.order_by("pk").last()
+        assert member is not None
+        with CaptureQueriesContext(connection) as many:
+            self.client.get(self.url("costs:row_edit", member.pk))
+        assert len(many) == len(few)
