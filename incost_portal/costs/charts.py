@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 WIDTH, HEIGHT = 960, 240
-LEFT, BOTTOM, TOP = 64, 24, 8
+LEFT, RIGHT, BOTTOM, TOP = 64, 28, 24, 8
 # Past this many media sources the smallest are drawn together as "other".
 MAX_SERIES = 8
 PALETTE = ("#2457d6", "#2f9e57", "#f0a030", "#c0262d", "#7a4fd0", "#1a9ea8", "#b0597a", "#7d8a2a", "#98a2b3")
@@ -50,6 +50,7 @@ class SpendChart:
     height: int = HEIGHT
     left: int = LEFT
     plot_bottom: int = HEIGHT - BOTTOM
+    plot_right: int = WIDTH - RIGHT
 
     @property
     def empty(self) -> bool:
@@ -96,7 +97,7 @@ def spend_chart(
     days = (date_to - date_from).days + 1
     top = _nice_ceiling(max((sum(v.values(), Decimal(0)) for v in per_day.values()), default=Decimal(0)))
     plot_height = HEIGHT - BOTTOM - TOP
-    slot = (WIDTH - LEFT) / max(days, 1)
+    slot = (WIDTH - LEFT - RIGHT) / max(days, 1)
     bars: list[Bar] = []
     for index in range(days):
         day = date_from + datetime.timedelta(days=index)

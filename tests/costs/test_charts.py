@@ -1,0 +1,36 @@
+import datetime as dt
+from decimal import Decimal
+
+from incost_portal.costs.charts import HEIGHT, MAX_SERIES, spend_chart
+
+START = dt.date(2026, 3, 1)
+
+
+def test_bars_stack_by_media_source_and_empty_days_stay() -> None:
+    points = [
+        (START, "a_int", Decimal("30")),
+        (START, "b_int", Decimal("10")),
+        (START + dt.timedelta(days=2), "a_int", Decimal("20")),
+    ]
+    chart = spend_chart(points=points, date_from=START, date_to=START + dt.timedelta(days=2), currency="USD")
+    assert [bar.total for bar in chart.bars] == [Decimal(40), Decimal(0), Decimal(20)]
+    first = chart.bars[0]
+    assert [segment.color for segment in first.segments] == [chart.legend[0][1], chart.legend[1][1]]
+    # Stacked: the second segment sits on the first, and the top of the scale is a round 50.
+    assert first.segments[1].y + first.segments[1].height == first.segments[0].y
+    assert chart.ticks[-1].label == "50" and chart.ticks[0].y == HEIGHT - 24
+    assert first.segments[0].title == "2026-03-01 · a_int: 30 USD"
+    assert not chart.empty
+
+
+def test_small_media_sources_are_drawn_together_as_other() -> None:
+    points = [(START, f"s{n}_int", Decimal(100 - n)) for n in range(MAX_SERIES + 3)]
+    chart = spend_chart(points=points, date_from=START, date_to=START, currency="EUR")
+    assert len(chart.legend) == MAX_SERIES and chart.legend[-1][0] == "other"
+    assert len(chart.bars[0].segments) == MAX_SERIES
+    assert chart.bars[0].total == sum(p[2] for p in points)
+
+
+def test_no_spend_is_an_empty_chart() -> None:
+    chart = spend_chart(points=[], date_from=START, date_to=START + dt.timedelta(days=89), currency="USD")
+    assert chart.empty and len(chart.bars) == 90
