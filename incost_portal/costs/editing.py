@@ -83,6 +83,12 @@ def cost_upload_cell_fix(*, upload: CostUpload, user: Any, row: int, field: str,
         )
     if CostIssue.objects.filter(upload=upload, code="ic416", row__isnull=False, field="").exists():
         raise EditRefused("Some rows of this file cannot be read: fix the file and upload it again.")
+    if CostIssue.objects.filter(upload=upload, code="ic248").exclude(field__in=INPUT_FIELDS).exists():
+        # A rewrite would drop the unknown columns without the user deciding it.
+        raise EditRefused(
+            "The file has columns or keys that are not InCost fields: rename or remove them in the file "
+            "and upload it again."
+        )
     value = value.strip()
     fields = upload_fields(upload=upload)
     if field not in fields:

@@ -274,6 +274,27 @@ class FixTestCase(CostPagesTestCase):
         with final.file.open("rb") as stored:
             assert [r["spend"] for r in json.load(stored)] == [12.5, 3]
 
+    def test_a_file_with_unknown_columns_is_fixed_in_the_file(self) -> None:
+        upload = self.make_upload(csv_bytes([row(geo="XX", cost_center="x")]))
+        self.login(self.ops)
+        response = self.client.post(
+            self.url("costs:upload_fix", upload.code), {"row": 2, "field": "geo", "value": "DE"}, follow=True
+        )
+        self.assertContains(response, "not InCost fields")
+        assert CostUpload.objects.count() == 1
+
+    def test_a_missing_mandatory_column_can_be_filled_in(self) -> None:
+        values = row()
+        del values["campaign_name"]
+        upload = self.make_upload(csv_bytes([values]))
+        assert "ic248" in upload.issue_counts
+        self.login(self.ops)
+        self.client.post(
+            self.url("costs:upload_fix", upload.code), {"row": 2, "field": "campaign_name", "value": "x"}
+        )
+        fixed = CostUpload.objects.exclude(pk=upload.pk).get()
+        assert fixed.status == CostUpload.Status.VALID, fixed.issue_counts
+
     def test_an_accepted_upload_is_not_fixed(self) -> None:
         upload = self.stored(csv_bytes([row()]))
         self.login(self.ops)
