@@ -169,7 +169,11 @@ def upload_fix(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> H
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("costs:upload_detail", tenancy.network.code, upload.code)
-    messages.success(request, f"Row {cell['row']} {cell['field']} changed and the file checked again.")
+    messages.success(
+        request,
+        f"Row {cell['row']} {cell['field']} changed and the file checked again as {fixed.original_name!r}; "
+        "the file as uploaded stays in the history.",
+    )
     url = reverse("costs:upload_detail", args=[tenancy.network.code, fixed.code])
     if not request.htmx:
         return redirect(url)
