@@ -175,6 +175,11 @@ INCOST_CALLS_PER_DAY = env_int("INCOST_CALLS_PER_DAY", 1000, minimum=1)
 INCOST_WINDOW_DAYS = 90
 # Sending: how long to wait for a limiter slot inside a worker before putting the work back.
 INCOST_LIMITER_WAIT_SECONDS = env_float("INCOST_LIMITER_WAIT_SECONDS", 10.0, minimum=0)
+# The limiter's windows: AppsFlyer's minute and day. Shortened only to match a sandbox run with
+# shortened windows (benchmarks); the margin covers the spread of network delays.
+INCOST_LIMITER_MINUTE_SECONDS = env_float("INCOST_LIMITER_MINUTE_SECONDS", 60.0, minimum=0.1)
+INCOST_LIMITER_DAY_SECONDS = env_float("INCOST_LIMITER_DAY_SECONDS", 86_400.0, minimum=0.1)
+INCOST_LIMITER_MARGIN_SECONDS = env_float("INCOST_LIMITER_MARGIN_SECONDS", 1.0, minimum=0)
 # Job status polls after the first: this interval, doubling, up to the maximum.
 INCOST_POLL_INTERVAL_SECONDS = env_int("INCOST_POLL_INTERVAL_SECONDS", 60, minimum=0)
 INCOST_POLL_MAX_INTERVAL_SECONDS = env_int("INCOST_POLL_MAX_INTERVAL_SECONDS", 900, minimum=0)

@@ -164,8 +164,13 @@ def retry_after(budget: Budget) -> int:
 
 
 @cache
-def _limiter(redis_url: str, minute_seconds: float, day_seconds: float) -> CallLimiter:
-    return CallLimiter(redis_url=redis_url, minute_seconds=minute_seconds, day_seconds=day_seconds)
+def _limiter(redis_url: str, minute_seconds: float, day_seconds: float, margin_seconds: float) -> CallLimiter:
+    return CallLimiter(
+        redis_url=redis_url,
+        minute_seconds=minute_seconds,
+        day_seconds=day_seconds,
+        margin_seconds=margin_seconds,
+    )
 
 
 def limiter_default() -> CallLimiter:
@@ -176,6 +181,7 @@ def limiter_default() -> CallLimiter:
     """
     return _limiter(
         settings.REDIS_URL,
-        float(getattr(settings, "INCOST_LIMITER_MINUTE_SECONDS", 60.0)),
-        float(getattr(settings, "INCOST_LIMITER_DAY_SECONDS", 86_400.0)),
+        settings.INCOST_LIMITER_MINUTE_SECONDS,
+        settings.INCOST_LIMITER_DAY_SECONDS,
+        settings.INCOST_LIMITER_MARGIN_SECONDS,
     )

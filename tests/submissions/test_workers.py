@@ -138,12 +138,17 @@ def test_a_third_of_calls_failing(wired: Wired, tmp_path: Path) -> None:
 
 @FAST
 def test_two_workers_racing_send_each_submission_once(wired: Wired, tmp_path: Path) -> None:
-    from incost_portal.submissions.services.enqueue import send_enqueue
+    import django_rq
+
+    from incost_portal.submissions.services.enqueue import QUEUE, SEND
 
     count = many_requests(wired, days=5)
-    for submission in Submission.objects.all():  # every job twice on the queue
-        send_enqueue(submission.pk)
-        send_enqueue(submission.pk)
+    queue = django_rq.get_queue(QUEUE)
+    for (
+        submission
+    ) in Submission.objects.all():  # two more jobs for each, as two dispatchers on two hosts would
+        queue.enqueue(SEND, submission.pk)
+        queue.enqueue(SEND, submission.pk)
     with workers_running(tmp_path, count=3) as workers:
         settle(wired, workers)
     jobs = wired.sandbox.get("/sandbox/jobs", partner=wired.partner)["jobs"]

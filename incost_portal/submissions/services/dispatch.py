@@ -67,17 +67,17 @@ def submissions_dispatch_due(
         if submission.move(State.QUEUED):
             SubmissionEvent.objects.create(submission=submission, kind=Event.QUEUED)
             result.started += 1
-            result.enqueue_failed += int(not send_enqueue(submission.pk))
+            result.enqueue_failed += int(not send_enqueue(submission.pk, submission.due_at))
 
     # Due and waiting longer than a worker would take to pick it up: its job may be gone. The
     # touch of updated_at spaces these nudges out, so a long backlog does not fill the queue.
     for state, enqueue in ((State.QUEUED, send_enqueue), (State.SUBMITTED, poll_enqueue)):
         waiting = Submission.objects.filter(state=state, due_at__lte=now, updated_at__lt=stale)
-        ids = list(waiting.values_list("pk", flat=True)[:5000])
-        Submission.objects.filter(pk__in=ids, state=state).update(updated_at=now)
-        for submission_id in ids:
+        rows = list(waiting.values_list("pk", "due_at")[:5000])
+        Submission.objects.filter(pk__in=[pk for pk, _ in rows], state=state).update(updated_at=now)
+        for submission_id, due_at in rows:
             result.requeued += 1
-            result.enqueue_failed += int(not enqueue(submission_id))
+            result.enqueue_failed += int(not enqueue(submission_id, due_at))
     if result.recovered or result.enqueue_failed:
         logger.info("Dispatch: %s", result)
     return result

@@ -1,42 +1,58 @@
 """Putting submission work on the RQ queue. Only a submission's id travels; Redis being down loses
-nothing, because the dispatcher finds due rows in the database and enqueues them again."""
+nothing, because the dispatcher finds due rows in the database and enqueues them again.
+
+A job's id names the submission, the step and the time it is due for, so enqueueing the same step
+twice (the dispatcher's nudge while the first job still waits in the queue) adds nothing.
+"""
 
 import logging
-from datetime import timedelta
+from datetime import datetime
 
 import django_rq
 import redis
 from django.db import transaction
+from django.utils import timezone
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 logger = logging.getLogger(__name__)
 QUEUE = "incost"
+SEND = "incost_portal.submissions.jobs.submission_send_job"
+POLL = "incost_portal.submissions.jobs.submission_poll_job"
+_WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 
 
-def _enqueue(func_path: str, submission_id: int, delay_seconds: float) -> bool:
+def job_id_for(step: str, submission_id: int, due_at: datetime) -> str:
+    return f"{step}-{submission_id}-{int(due_at.timestamp() * 1000)}"
+
+
+def _enqueue(func_path: str, step: str, submission_id: int, due_at: datetime) -> bool:
+    job_id = job_id_for(step, submission_id, due_at)
     try:
         queue = django_rq.get_queue(QUEUE)
-        if delay_seconds > 0:
-            queue.enqueue_in(timedelta(seconds=delay_seconds), func_path, submission_id)
+        try:
+            if Job.fetch(job_id, connection=queue.connection).get_status() in _WAITING:
+                return True
+        except NoSuchJobError:
+            pass
+        if due_at > timezone.now():
+            queue.enqueue_at(due_at, func_path, submission_id, job_id=job_id)
         else:
-            queue.enqueue(func_path, submission_id)
+            queue.enqueue(func_path, submission_id, job_id=job_id)
     except redis.RedisError as error:
         # The row is safe in the database: the dispatcher will enqueue it once Redis answers.
-        logger.warning("Could not enqueue %s(%s): %s", func_path, submission_id, type(error).__name__)
+        logger.warning("Could not enqueue %s: %s", job_id, type(error).__name__)
         return False
     return True
 
 
-def send_enqueue(submission_id: int, *, delay_seconds: float = 0) -> bool:
-    return _enqueue("incost_portal.submissions.jobs.submission_send_job", submission_id, delay_seconds)
+def send_enqueue(submission_id: int, due_at: datetime) -> bool:
+    return _enqueue(SEND, "send", submission_id, due_at)
 
 
-def poll_enqueue(submission_id: int, *, delay_seconds: float = 0) -> bool:
-    return _enqueue("incost_portal.submissions.jobs.submission_poll_job", submission_id, delay_seconds)
+def poll_enqueue(submission_id: int, due_at: datetime) -> bool:
+    return _enqueue(POLL, "poll", submission_id, due_at)
 
 
-def send_enqueue_on_commit(submission_id: int, *, delay_seconds: float = 0) -> None:
-    transaction.on_commit(lambda: send_enqueue(submission_id, delay_seconds=delay_seconds))
-
-
-def poll_enqueue_on_commit(submission_id: int, *, delay_seconds: float = 0) -> None:
-    transaction.on_commit(lambda: poll_enqueue(submission_id, delay_seconds=delay_seconds))
+def send_enqueue_on_commit(submission_id: int, due_at: datetime) -> None:
+    transaction.on_commit(lambda: send_enqueue(submission_id, due_at))

@@ -246,7 +246,7 @@ def send_plan_create(
                 plan.groups_sent += len(request.groups)
                 if within_budget:
                     plan.queued_now += 1
-                    send_enqueue_on_commit(submission.pk)
+                    send_enqueue_on_commit(submission.pk, submission.due_at)
                 else:
                     plan.waiting_for_budget += 1
                     plan.budget_opens_at = tomorrow

@@ -106,7 +106,7 @@ def submission_send(*, submission_id: int) -> State | None:
             "Submission %s answered after its lease; job %s is superseded", submission.pk, accepted.job_id
         )
         return None
-    poll_enqueue(submission.pk, delay_seconds=delay)
+    poll_enqueue(submission.pk, submission.due_at)
     return State.SUBMITTED
 
 
@@ -126,7 +126,7 @@ def _upload_failed(submission: Submission, error: InCostError, attempt: int, sta
             error_code=error.code if error.code == "no_token" else submission.error_code,
             error_message=error.message if error.code == "no_token" else submission.error_message,
         )
-        send_enqueue(submission.pk, delay_seconds=wait)
+        send_enqueue(submission.pk, submission.due_at)
         return State.QUEUED
 
     _error_event(submission, Event.UPLOAD, error, started)
@@ -140,7 +140,7 @@ def _upload_failed(submission: Submission, error: InCostError, attempt: int, sta
             error_message=error.message[:2000],
         )
         _event(submission, Event.RETRY, message=f"next attempt in {wait} s")
-        send_enqueue(submission.pk, delay_seconds=wait)
+        send_enqueue(submission.pk, submission.due_at)
         return State.NEEDS_RETRY
 
     message = error.message if not error.retryable else f"Gave up after {attempt} attempts: {error.message}"
@@ -226,14 +226,14 @@ def _status_applied_to(submission: Submission, status: JobStatus, polls: int) ->
             error_message="AppsFlyer reported Error processing data; the request is sent again.",
         )
         _event(submission, Event.RETRY, message=f"sent again in {wait} s")
-        send_enqueue(submission.pk, delay_seconds=wait)
+        send_enqueue(submission.pk, submission.due_at)
         return State.NEEDS_RETRY
     # In progress (or a status we do not know yet): look again later.
     wait = _poll_interval(polls)
     submission.move(
         State.SUBMITTED, status_polls=polls, claimed_at=None, due_at=timezone.now() + timedelta(seconds=wait)
     )
-    poll_enqueue(submission.pk, delay_seconds=wait)
+    poll_enqueue(submission.pk, submission.due_at)
     return State.SUBMITTED
 
 
@@ -252,7 +252,7 @@ def _poll_failed(submission: Submission, error: InCostError, polls: int, started
             error_code=error.code,
             error_message=error.message[:2000],
         )
-        send_enqueue(submission.pk)
+        send_enqueue(submission.pk, submission.due_at)
         return State.NEEDS_RETRY
     wait = _retry_wait(error, polls) if error.retryable or nothing_sent else _poll_interval(polls)
     submission.move(
@@ -261,5 +261,5 @@ def _poll_failed(submission: Submission, error: InCostError, polls: int, started
         claimed_at=None,
         due_at=timezone.now() + timedelta(seconds=wait),
     )
-    poll_enqueue(submission.pk, delay_seconds=wait)
+    poll_enqueue(submission.pk, submission.due_at)
     return State.SUBMITTED
