@@ -12,6 +12,7 @@ from django.conf import settings
 from incost_portal.runtime.redis_server import embedded_redis_start, free_port, redis_answers
 
 if TYPE_CHECKING:
+    from tests.cast import Cast
     from tests.sandbox.running import Sandbox
     from tests.wiring import Wired
 
@@ -71,3 +72,11 @@ def wired(sandbox: "Sandbox", db: None) -> Iterator["Wired"]:
     incost_queue_empty()
     yield wire(sandbox)
     incost_queue_empty()
+
+
+@pytest.fixture
+def cast(db: None) -> "Cast":
+    """The fixed cast (tests/cast.py) for pytest-style tests."""
+    from tests.cast import make_cast
+
+    return make_cast()

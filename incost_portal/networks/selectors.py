@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from incost_portal.networks.models import (
@@ -51,3 +51,9 @@ def invitation_open_list(*, network: Network) -> list[Invitation]:
         network=network, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     ).select_related("invited_by")
     return list(pending)
+
+
+def networks_with_token() -> QuerySet[Network]:
+    """Networks that have an active AppsFlyer token (the only ones anything can be sent for)."""
+    active = ApiToken.objects.filter(network=OuterRef("pk"), revoked_at__isnull=True)
+    return Network.objects.filter(Exists(active)).order_by("pk")

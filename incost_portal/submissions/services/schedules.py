@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from incost_portal.networks.models import Network, SendSchedule
-from incost_portal.networks.selectors import send_schedule_for
+from incost_portal.networks.models import SendSchedule
+from incost_portal.networks.selectors import networks_with_token, send_schedule_for
 from incost_portal.submissions.models import ScheduledRun, Trigger
 from incost_portal.submissions.services.planning import send_plan_create
 
@@ -45,8 +45,7 @@ def schedules_run_due(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     ran = 0
-    networks = Network.objects.filter(api_tokens__revoked_at__isnull=True).distinct()
-    for network in networks:
+    for network in networks_with_token():
         schedule = send_schedule_for(network=network)
         if not schedule.enabled:
             continue
