@@ -5,6 +5,7 @@ import logging
 
 from incost_portal.incost.services import app_list_sync, app_list_sync_enqueue
 from incost_portal.networks.models import Network
+from incost_portal.networks.selectors import networks_with_token
 
 logger = logging.getLogger(__name__)
 
@@ -17,12 +18,8 @@ def app_list_sync_job(network_id: int) -> dict[str, int]:
 
 def app_list_sync_all() -> int:
     """Queue an app list sync for every network with an active token (RQ cron, every 6 hours)."""
-    # Both conditions in one filter(): the same token row must exist and be unrevoked.
-    networks = Network.objects.filter(
-        api_tokens__isnull=False, api_tokens__revoked_at__isnull=True
-    ).distinct()
     count = 0
-    for network in networks:
+    for network in networks_with_token():
         app_list_sync_enqueue(network=network)
         count += 1
     return count
