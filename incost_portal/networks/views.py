@@ -29,6 +29,7 @@ from incost_portal.networks.selectors import (
     send_schedule_for,
 )
 from incost_portal.onboarding.selectors import connection_test_last
+from incost_portal.submissions.services.planning import backfill_on_activation
 
 
 def _first_error(error: ValidationError) -> str:
@@ -58,9 +59,9 @@ def token(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
         except ValidationError as error:
             form.add_error("token", _first_error(error))
         else:
-            messages.success(
-                request, f"Token …{stored.last_four} saved, encrypted. It will not be shown again."
-            )
+            messages.success(request, f"Token …{stored.last_four} saved, encrypted. It won't be shown again.")
+            if backfill_on_activation(network=tenancy.network, user=request.user):
+                messages.info(request, "The cost already here for the backfill window is being sent.")
             return redirect("networks:token", tenancy.network.code)
     token = api_token_active(network=tenancy.network)
     last_test = connection_test_last(network=tenancy.network, token=token) if token else None

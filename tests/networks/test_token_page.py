@@ -61,3 +61,21 @@ class TokenPageTestCase(BaseTestCase):
             assert self.client.post(self.url("networks:token"), {"token": a_token()}).status_code == 403
             assert self.client.post(self.url("networks:token_revoke")).status_code == 403
         assert not ApiToken.objects.exists()
+
+
+class FirstActivationTestCase(BaseTestCase):
+    def test_the_first_token_queues_a_backfill_of_the_schedules_window(self) -> None:
+        import django_rq
+
+        from tests.wiring import incost_queue_empty
+
+        incost_queue_empty()
+        self.login(self.admin)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(self.url("networks:token"), {"token": a_token()}, follow=True)
+        self.assertContains(response, "being sent")
+        jobs = django_rq.get_queue("incost").jobs
+        assert [(job.func_name, job.args) for job in jobs] == [
+            ("incost_portal.submissions.jobs.send_plan_job", (self.network.pk, "backfill", self.admin.pk, 7))
+        ]
+        incost_queue_empty()

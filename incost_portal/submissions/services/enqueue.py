@@ -56,3 +56,17 @@ def poll_enqueue(submission_id: int, due_at: datetime) -> bool:
 
 def send_enqueue_on_commit(submission_id: int, due_at: datetime) -> None:
     transaction.on_commit(lambda: send_enqueue(submission_id, due_at))
+
+
+def send_plan_enqueue(
+    *, network_id: int, trigger: str, user_id: int | None = None, days: int | None = None
+) -> bool:
+    """Plan in a worker (planning a large network takes a while); the schedule covers a lost job."""
+    try:
+        django_rq.get_queue(QUEUE).enqueue(
+            "incost_portal.submissions.jobs.send_plan_job", network_id, trigger, user_id, days
+        )
+    except redis.RedisError as error:
+        logger.warning("Could not enqueue a send plan for network %s: %s", network_id, type(error).__name__)
+        return False
+    return True

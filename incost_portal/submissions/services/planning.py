@@ -23,7 +23,7 @@ from incost_portal.audit.models import Action
 from incost_portal.audit.services import audit_record
 from incost_portal.incost.limiter import limiter_default
 from incost_portal.networks.models import App, Network
-from incost_portal.networks.selectors import api_token_active
+from incost_portal.networks.selectors import api_token_active, send_schedule_for
 from incost_portal.submissions.models import (
     IN_FLIGHT,
     Event,
@@ -35,7 +35,7 @@ from incost_portal.submissions.models import (
 )
 from incost_portal.submissions.packing import Group, Request, pack_requests
 from incost_portal.submissions.selectors import current_groups
-from incost_portal.submissions.services.enqueue import send_enqueue_on_commit
+from incost_portal.submissions.services.enqueue import send_enqueue_on_commit, send_plan_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -278,3 +278,18 @@ def submission_resend(*, network: Network, submission: Submission, user: Any) ->
         app_ids=[submission.app.app_id],
         only_groups=groups,
     )
+
+
+def backfill_on_activation(*, network: Network, user: Any) -> bool:
+    """On a network's first token, backfill the schedule's window at once rather than at the next slot.
+
+    Returns whether a backfill was queued (only when nothing was ever sent for the network).
+    """
+    if Submission.objects.filter(network=network).exists():
+        return False
+    days = send_schedule_for(network=network).backfill_days
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    transaction.on_commit(
+        lambda: send_plan_enqueue(network_id=network.pk, trigger=Trigger.BACKFILL, user_id=user_id, days=days)
+    )
+    return True
