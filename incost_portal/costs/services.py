@@ -12,6 +12,8 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
+from incost_portal.audit.models import Action
+from incost_portal.audit.services import audit_record
 from incost_portal.costs.issues import Issue
 from incost_portal.costs.models import ISSUES_KEPT_PER_CODE, CostIssue, CostUpload
 from incost_portal.costs.parsing import file_format_guess
@@ -213,6 +215,14 @@ def _check_and_store(
     if first_check:
         # The issues of a clean pass (warnings) are kept too.
         CostIssue.objects.bulk_create(_issue_rows(upload, collector), batch_size=1000)
+    edited = upload.source == CostUpload.Source.GRID
+    audit_record(
+        network=upload.network,
+        actor=user,
+        action=Action.COST_EDITED if edited else Action.UPLOAD_ACCEPTED,
+        target=upload.original_name,
+        detail={"rows": result.rows, "groups": result.groups, "source": upload.source},
+    )
     return result
 
 

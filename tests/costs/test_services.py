@@ -180,3 +180,21 @@ def test_create_and_accept_in_one_pass_stores_nothing_when_blocked(cast: Cast) -
     assert created.status == CostUpload.Status.INVALID
     assert created.issue_counts == {"ic217": 1}
     assert not CostRow.objects.exists()
+
+
+def test_accepting_and_editing_are_in_the_audit_trail(cast: Cast) -> None:
+    from django.utils import timezone
+
+    from incost_portal.audit.models import Action, AuditEvent
+    from incost_portal.costs.editing import cost_row_edit
+
+    yesterday = (timezone.now() - datetime.timedelta(days=1)).date().isoformat()
+    data = csv_bytes([row(date=yesterday), row(date=yesterday, campaign_id="c2", campaign_name="c2")])
+    created = cost_upload_create(network=cast.network, user=cast.ops, file=io.BytesIO(data), name="c.csv")
+    cost_upload_accept(upload=created, user=cast.ops)
+    accepted = AuditEvent.objects.get(network=cast.network, action=Action.UPLOAD_ACCEPTED)
+    assert accepted.actor == cast.ops and accepted.detail["rows"] == 2
+    stored = CostRow.objects.filter(network=cast.network).first()
+    cost_row_edit(network=cast.network, row=stored, user=cast.admin, changes={"spend": "3.5"})
+    edited = AuditEvent.objects.get(network=cast.network, action=Action.COST_EDITED)
+    assert edited.actor == cast.admin
