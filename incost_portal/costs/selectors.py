@@ -43,27 +43,6 @@ def cost_issue_list(*, network: Network, upload: CostUpload) -> QuerySet[CostIss
     return CostIssue.objects.filter(upload__network=network, upload=upload).order_by("row", "id")
 
 
-def cost_row_list(
-    *,
-    network: Network,
-    app: App | None = None,
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
-    media_source: str = "",
-) -> QuerySet[CostRow]:
-    """The network's current cost rows, newest dates first."""
-    rows = CostRow.objects.filter(network=network).select_related("app")
-    if app is not None:
-        rows = rows.filter(app=app)
-    if date_from is not None:
-        rows = rows.filter(date__gte=date_from)
-    if date_to is not None:
-        rows = rows.filter(date__lte=date_to)
-    if media_source:
-        rows = rows.filter(media_source=media_source)
-    return rows.order_by("-date", "app__app_id", "media_source", "campaign_id", "pk")
-
-
 def cost_group_rows(*, network: Network, app: App, date: datetime.date, media_source: str) -> Iterator[bytes]:
     """One (app, date, media source) group's rows as InCost JSON objects (bytes)."""
     values = (
