@@ -31,6 +31,8 @@ def redis_url() -> Iterator[str]:
         port = free_port()
         process = embedded_redis_start(port, Path(tempfile.mkdtemp(prefix="incost-redis-")))
         url = f"redis://127.0.0.1:{port}/0"
+    # Uploaded files of every test go to a temporary folder, never the project's var/media.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="incost-media-")
     # Fast hashing: the cast's passwords are not what these tests are about.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.REDIS_URL = url

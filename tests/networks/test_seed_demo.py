@@ -27,3 +27,13 @@ class SeedDemoTestCase(TestCase):
             assert username in printed
         response = self.client.post("/accounts/login/", {"username": "demo-ops", "password": "incost-demo"})
         assert response.status_code == 302
+
+    def test_it_gives_the_demo_network_two_weeks_of_accepted_cost_once(self) -> None:
+        from incost_portal.costs.models import CostRow, CostUpload
+
+        call_command("seed_demo", stdout=StringIO())
+        call_command("seed_demo", stdout=StringIO())
+        demo = Network.objects.get(slug="demo")
+        assert CostUpload.objects.filter(network=demo, status=CostUpload.Status.ACCEPTED).count() == 1
+        assert CostRow.objects.filter(network=demo).count() == 2 * 14 * 3 * 2
+        assert not CostRow.objects.filter(network__slug="other").exists()

@@ -1,8 +1,13 @@
+import io
+import json
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from incost_portal.networks import token_vault
 from incost_portal.networks.models import App, MediaSource, Network, Role
@@ -10,6 +15,7 @@ from incost_portal.networks.selectors import api_token_active
 from incost_portal.networks.services import api_token_set, membership_set, user_ensure
 from incost_portal.sandbox.services import partner_ensure
 
+User = get_user_model()
 DEMO_PASSWORD = "incost-demo"  # noqa: S105 - printed for the newcomer; demo data only
 
 DEMO_USERS = [
@@ -24,6 +30,34 @@ DEMO_APPS = [
     {"app_id": "id888123456", "name": "AppsFlyer iOS test app", "platform": App.Platform.IOS},
     {"app_id": "com.cost.app", "name": "AppsFlyer Android test app", "platform": App.Platform.ANDROID},
 ]
+
+
+def demo_cost_ensure(network: Network, *, user: Any) -> None:
+    """Two weeks of cost for the test apps, uploaded and accepted as ad ops would (once)."""
+    from incost_portal.costs.models import CostRow, CostUpload
+    from incost_portal.costs.services import cost_upload_create
+
+    if CostRow.objects.filter(network=network).exists():
+        return
+    today = timezone.now().date()
+    rows = [
+        {
+            "date": (today - timedelta(days=back)).isoformat(), "app_id": app["app_id"],
+            "media_source": "demo_int",
+            "campaign_id": f"demo{n}", "campaign_name": f"demo_campaign_{n}", "geo": geo, "currency": "USD",
+            "spend": round(20 + 7.5 * n + 3.25 * (back % 5) + (4 if geo == "US" else 0), 2),
+            "clicks": 100 + 10 * n + back, "impressions": 5000 + 100 * back,
+        }
+        for app in DEMO_APPS for back in range(1, 15) for n in range(3) for geo in ("US", "GB")
+    ]  # fmt: skip
+    cost_upload_create(
+        network=network,
+        user=user,
+        file=io.BytesIO(json.dumps(rows).encode()),
+        name="demo-two-weeks.json",
+        source=CostUpload.Source.FILE,
+        accept=True,
+    )
 
 
 # Each demo network is a partner of the InCost sandbox, with its media source.
@@ -78,6 +112,7 @@ class Command(BaseCommand):
             user = user_ensure(username=username, email=f"{username}@example.com", password=DEMO_PASSWORD)
             membership_set(network=networks[slug], user=user, role=role)
 
+        demo_cost_ensure(demo, user=User.objects.get(username="demo-ops"))
         self.stdout.write("Demo data ready. Log in with any of:")
         for username, slug, role in DEMO_USERS:
             self.stdout.write(
