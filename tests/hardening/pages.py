@@ -1,0 +1,65 @@
+"""Every page of the portal, enumerated from the URLconf (a new page cannot be forgotten), with
+the URL parameters filled by objects of the network under test."""
+
+import io
+import uuid
+from decimal import Decimal
+
+from django.utils import timezone
+
+from incost_portal.costs.models import CostRow
+from incost_portal.costs.services import cost_upload_create
+from incost_portal.networks.models import Invitation, Membership, Network
+from incost_portal.submissions.models import Submission
+from tests.cast import Cast
+from tests.test_isolation import ROUTES, url_for
+
+# Pages outside /n/<network>/ that a signed-in user or a visitor opens.
+TOP_PAGES = [
+    "/",
+    "/accounts/login/",
+    "/accounts/password/",
+    "/accounts/password/done/",
+    "/accounts/password/reset/",
+    "/accounts/password/reset/sent/",
+    "/accounts/password/reset/done/",
+    "/invitations/no-such-secret/",
+    "/healthz",
+    "/no-such-page/",
+]
+
+
+def own_objects(cast: Cast, network: Network | None = None) -> dict[str, str]:
+    """For each object parameter of the URLconf, an object of the cast's network."""
+    network = network or cast.network
+    app = network.apps.order_by("pk").first()
+    day = timezone.now().date()
+    submission = Submission.objects.create(
+        network=network, app=app, payload=b'[{"spend": 1}]', payload_sha256="x", payload_bytes=14,
+        row_count=1, currency="USD", date_from=day, date_to=day, spend_total=Decimal(1),
+    )  # fmt: skip
+    invitation = Invitation.objects.create(
+        network=network, email="x@example.org", secret_digest=uuid.uuid4().hex, expires_at=timezone.now()
+    )
+    row = CostRow.objects.create(
+        network=network, app=app, date=day, media_source="acme_int", campaign_id="c1",
+        campaign_name="c1", currency="USD", spend=Decimal(1), updated_at=timezone.now(),
+    )  # fmt: skip
+    header = "date,app_id,media_source,campaign_id,campaign_name,currency,spend"
+    body = f"{header}\n{day},{app.app_id},acme_int,c1,c1,USD,1\n"
+    upload = cost_upload_create(network=network, user=None, file=io.BytesIO(body.encode()), name="c.csv")
+    return {
+        "row_id": str(row.pk),
+        "membership_code": str(Membership.objects.filter(network=network).order_by("pk").first().code),
+        "invitation_code": str(invitation.code),
+        "source_code": str(network.media_sources.order_by("pk").first().code),
+        "app_code": str(app.code),
+        "submission_code": str(submission.code),
+        "upload_code": str(upload.code),
+    }
+
+
+def network_pages(cast: Cast, objects: dict[str, str], network: Network | None = None) -> list[str]:
+    """The URL of every route under /n/<network>/, with the network's own objects."""
+    code = str((network or cast.network).code)
+    return [url_for(route, names, code, objects) for route, names in ROUTES]
