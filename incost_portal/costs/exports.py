@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from django.db.models import QuerySet
 
 from incost_portal.costs.fields import INCOST_FIELDS
+from incost_portal.costs.issues import text_shown
 from incost_portal.costs.models import CostIssue, CostRow, CostUpload
 from incost_portal.costs.previews import upload_fields, upload_rows
 from incost_portal.submissions.exports import csv_safe
@@ -53,7 +54,7 @@ def upload_annotated_rows(*, upload: CostUpload) -> Iterator[list[object]]:
             else:
                 found.append(_issue_text(pending))
             pending = next(issues, None)
-        yield [number, *(values.get(name, "") for name in fields), "; ".join(found)]
+        yield [number, *(text_shown(values.get(name, "")) for name in fields), "; ".join(found)]
     while pending is not None:
         yield [pending.row, *([""] * len(fields)), _issue_text(pending)]
         pending = next(issues, None)

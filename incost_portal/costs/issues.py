@@ -1,7 +1,18 @@
 """Every problem found in cost data: one InCost code (or portal pv/pw code) per issue."""
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+# Bytes that are not UTF-8 are read as lone surrogates (so they can be reported by row and field),
+# and a JSON "\ud800" or "\u0000" escape is one too: none of them can be encoded for a page, a
+# terminal or PostgreSQL (which refuses NUL in text).
+_UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_shown(text: str) -> str:
+    """Text from a file made safe to store and show: each unshowable character becomes U+FFFD."""
+    return _UNSHOWABLE.sub("\ufffd", text) if _UNSHOWABLE.search(text) else text
 
 
 class Severity(StrEnum):

@@ -19,7 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from incost_portal.costs.fields import FIELD_ORDER, REQUIRED
-from incost_portal.costs.issues import CODES
+from incost_portal.costs.issues import CODES, text_shown
 from incost_portal.costs.models import CostIssue, CostUpload
 from incost_portal.costs.parsing import RowChunk, cost_file_read
 
@@ -192,7 +192,7 @@ def _grid_row(
 ) -> GridRow:
     if values is None:
         return GridRow(number=number, cells=[], row_issues=issues, readable=False)
-    cells = {name: GridCell(field=name, value=values.get(name, "")) for name in fields}
+    cells = {name: GridCell(field=name, value=text_shown(values.get(name, ""))) for name in fields}
     row_issues = []
     for issue in issues:
         if issue.field in cells:

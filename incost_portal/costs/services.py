@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from incost_portal.audit.models import Action
 from incost_portal.audit.services import audit_record
-from incost_portal.costs.issues import Issue
+from incost_portal.costs.issues import Issue, text_shown
 from incost_portal.costs.models import ISSUES_KEPT_PER_CODE, CostIssue, CostUpload
 from incost_portal.costs.parsing import file_format_guess
 from incost_portal.costs.row_store import CostRowStore, ReplaceResult
@@ -129,9 +129,9 @@ def _issue_rows(upload: CostUpload, collector: IssueCollector) -> Iterator[CostI
         yield CostIssue(
             upload=upload,
             row=issue.row,
-            field=issue.field[:100],
+            field=text_shown(issue.field)[:100],
             code=issue.code,
-            message=issue.message,
+            message=text_shown(issue.message),
             severity=str(issue.severity),
         )
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.utils.http import url_has_allowed_host_and_scheme
 
 # django-rq's queue dashboard (platform staff only) ships inline scripts and styles.
@@ -48,13 +49,13 @@ class RequestTooBigMiddleware:
 
     @staticmethod
     def _too_big(request: HttpRequest) -> HttpResponse:
-        limit_mb = (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) / 1_000_000
-        file_mb = settings.COST_UPLOAD_MAX_BYTES / 1_000_000
+        form_limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
+        file_limit = filesizeformat(settings.COST_UPLOAD_MAX_BYTES)
         messages.error(
             request,
-            f"What was sent is larger than the {limit_mb:,.1f} MB a form can carry, so nothing was read. "
+            f"What was sent is larger than the {form_limit} a form can carry, so nothing was read. "
             f"Pasted JSON must stay under that: save it as a .json file and upload the file instead "
-            f"(up to {file_mb:,.0f} MB).",
+            f"(up to {file_limit}).",
         )
         back = request.headers.get("Referer", "")
         if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):

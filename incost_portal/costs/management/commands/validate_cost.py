@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from incost_portal.costs.issues import Issue
+from incost_portal.costs.issues import Issue, text_shown
 from incost_portal.costs.selectors import network_rules
 from incost_portal.costs.validation import cost_file_check
 from incost_portal.networks.models import Network
@@ -38,6 +38,8 @@ class Command(BaseCommand):
         out = self.stdout
 
         def show(issue: Issue) -> None:
+            # A field named by undecodable bytes must not stop the output (stdout is strict UTF-8).
+            issue = Issue(issue.row, text_shown(issue.field), issue.code, text_shown(issue.message))
             if as_json:
                 out.write(json.dumps(issue.as_dict(), ensure_ascii=False))
             else:
