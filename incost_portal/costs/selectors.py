@@ -1,12 +1,15 @@
 """Reads of cost data. Every function that returns tenant data takes `network=`."""
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from incost_portal.costs.incost_rows import COST_ROW_FIELDS, group_content_hash, incost_row_bytes
 from incost_portal.costs.models import CostIssue, CostRow, CostUpload
+from incost_portal.costs.reports import CostTotals
 from incost_portal.costs.validation import AppRules, NetworkRules
 from incost_portal.networks.models import App, MediaSource, Network
 
@@ -82,3 +85,34 @@ def cost_group_hashes(
     if key is not None:
         hashes[key] = group_content_hash(bodies)
     return hashes
+
+
+DayTotal = tuple[datetime.date, str, str, Decimal, int]  # date, media source, currency, spend, rows
+
+
+def cost_day_totals(*, rows: QuerySet[CostRow]) -> list[DayTotal]:
+    """Spend and row count per day, media source and currency of the (filtered) rows, in one query.
+
+    The Costs page takes its totals, its chart and its row count from these few hundred sums: one
+    read of the rows instead of three (each a second over a million rows)."""
+    sums = (
+        rows.order_by()
+        .values_list("date", "media_source", "currency")
+        .annotate(total=Sum("spend"), count=Count("pk"))
+    )
+    return [
+        (day, source, currency, total or Decimal(0), count) for day, source, currency, total, count in sums
+    ]
+
+
+def cost_totals_of(*, days: list[DayTotal]) -> CostTotals:
+    """The totals per currency (biggest spend first) of `cost_day_totals`, as `cost_totals` gives them."""
+    spend: dict[str, Decimal] = defaultdict(Decimal)
+    count: dict[str, int] = defaultdict(int)
+    for _, _, currency, total, rows in days:
+        spend[currency] += total
+        count[currency] += rows
+    ranked = sorted(spend, key=lambda currency: (-spend[currency], currency))
+    return CostTotals(
+        rows=sum(count.values()), spend=[(currency, spend[currency], count[currency]) for currency in ranked]
+    )

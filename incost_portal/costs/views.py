@@ -12,16 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from incost_portal.costs import editing, previews
+from incost_portal.costs.charts import spend_chart
 from incost_portal.costs.exports import cost_csv_rows, csv_lines, upload_annotated_rows
 from incost_portal.costs.forms import CellFixForm, CostFilterForm, CostRowForm, UploadFilterForm, UploadForm
 from incost_portal.costs.models import CostRow, CostUpload
-from incost_portal.costs.reports import (
-    cost_rows_filtered,
-    cost_spend_chart,
-    cost_totals,
-    cost_upload_filtered,
-)
+from incost_portal.costs.reports import cost_rows_filtered, cost_upload_filtered
 from incost_portal.costs.samples import CONTENT_TYPES, sample_file
+from incost_portal.costs.selectors import cost_day_totals, cost_totals_of
 from incost_portal.costs.services import CostUploadBlocked, cost_upload_accept, cost_upload_create
 from incost_portal.networks.access import Access, Tenancy, network_view, tenant_object
 from incost_portal.networks.selectors import app_list, media_source_list
@@ -46,11 +43,15 @@ def cost_list(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     form = _cost_filter(request, tenancy)
     filters = form.filters()
     rows = cost_rows_filtered(network=tenancy.network, **filters)
-    totals = cost_totals(rows=rows)
+    days = cost_day_totals(rows=rows)  # totals, chart and row count from one read of the rows
+    totals = cost_totals_of(days=days)
     date_to = filters["date_to"] or timezone.now().date()
     currency = request.GET.get("currency") or totals.main_currency
-    chart = cost_spend_chart(rows=rows, date_from=filters["date_from"], date_to=date_to, currency=currency)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    points = [(day, source, total) for day, source, money, total, _ in days if money == currency]
+    chart = spend_chart(points=points, date_from=filters["date_from"], date_to=date_to, currency=currency)
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = totals.rows  # known already: no COUNT(*) over the rows again
+    page = paginator.get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "totals": totals, "chart": chart, "filters": filters}
     return render(request, "costs/list.html", context)
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import redis
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -82,6 +83,66 @@ def _calls_used(token: ApiToken | None) -> int | None:
         return None  # shown as "unknown": the page must not fail with Redis
 
 
+AppDays = dict[int, set[date]]
+
+
+def _days_scanned(network_id: int, earliest: date) -> tuple[AppDays, AppDays]:
+    """The (app, day) pairs with cost, and with an Applied group, by reading every row since
+    `earliest`: fine for small databases (SQLite)."""
+    with_cost: AppDays = defaultdict(set)
+    # order_by(): the models' default ordering would join DISTINCT's columns and return every row.
+    rows = CostRow.objects.filter(network_id=network_id, date__gte=earliest).order_by()
+    for app_id, day in rows.values_list("app_id", "date").distinct():
+        with_cost[app_id].add(day)
+    applied: AppDays = defaultdict(set)
+    groups = SubmissionGroup.objects.filter(
+        network_id=network_id, date__gte=earliest, submission__state=State.APPLIED
+    ).order_by()
+    for app_id, day in groups.values_list("app_id", "date").distinct():
+        applied[app_id].add(day)
+    return with_cost, applied
+
+
+# One probe of the unique index (network, app, date, ...) per app and day of the window, instead
+# of a DISTINCT over every cost row of 90 days (a million rows: 1.6 s). An integer series, so the
+# planner knows the row count; a LATERAL ... LIMIT 1, so it probes instead of hashing every group.
+_PROBE_SQL = """
+SELECT a.id, d.day, EXISTS (
+        SELECT 1 FROM {cost} c WHERE c.network_id = %(network)s AND c.app_id = a.id AND c.date = d.day
+    ), ap.applied IS NOT NULL
+FROM unnest(%(apps)s::bigint[]) AS a(id)
+CROSS JOIN (SELECT %(earliest)s::date + n AS day FROM generate_series(0, %(days)s) AS n) AS d
+LEFT JOIN LATERAL (
+    SELECT true AS applied FROM {group} g JOIN {submission} s ON s.id = g.submission_id
+    WHERE g.network_id = %(network)s AND g.app_id = a.id AND g.date = d.day AND s.state = %(applied)s
+    LIMIT 1
+) ap ON true
+"""
+
+
+def _days_probed(
+    network_id: int, app_ids: list[int], earliest: date, latest: date
+) -> tuple[AppDays, AppDays]:
+    """The same pairs as `_days_scanned`, on PostgreSQL, in one query of index probes."""
+    sql = _PROBE_SQL.format(
+        cost=CostRow._meta.db_table,
+        group=SubmissionGroup._meta.db_table,
+        submission=Submission._meta.db_table,
+    )
+    params = {"network": network_id, "apps": app_ids, "earliest": earliest, "days": (latest - earliest).days}
+    params["applied"] = State.APPLIED
+    with_cost: AppDays = defaultdict(set)
+    applied: AppDays = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for app_id, day, has_cost, is_applied in cursor.fetchall():
+            if has_cost:
+                with_cost[app_id].add(day)
+            if is_applied:
+                applied[app_id].add(day)
+    return with_cost, applied
+
+
 def _coverage(tenancy: Tenancy, apps: list[App], now: datetime) -> list[AppCoverage]:
     network = tenancy.network
     sending = [app for app in apps if app.enabled and app.send_cost]
@@ -89,18 +150,11 @@ def _coverage(tenancy: Tenancy, apps: list[App], now: datetime) -> list[AppCover
         return []
     window = settings.INCOST_WINDOW_DAYS
     earliest = min(now.astimezone(app.tz).date() for app in sending) - timedelta(days=window)
-    with_cost: dict[int, set[date]] = defaultdict(set)
-    for app_id, day in (
-        CostRow.objects.filter(network=network, date__gte=earliest).values_list("app_id", "date").distinct()
-    ):
-        with_cost[app_id].add(day)
-    applied: dict[int, set[date]] = defaultdict(set)
-    for app_id, day in (
-        SubmissionGroup.objects.filter(network=network, date__gte=earliest, submission__state=State.APPLIED)
-        .values_list("app_id", "date")
-        .distinct()
-    ):
-        applied[app_id].add(day)
+    latest = max(now.astimezone(app.tz).date() for app in sending)
+    if connection.vendor == "postgresql":
+        with_cost, applied = _days_probed(network.pk, [app.pk for app in sending], earliest, latest)
+    else:
+        with_cost, applied = _days_scanned(network.pk, earliest)
     last = {
         row["app_id"]: row
         for row in Submission.objects.filter(network=network, state=State.APPLIED)
@@ -134,7 +188,9 @@ def _attention(tenancy: Tenancy, summary: "DashboardSummary", apps: list[App]) -
                 "error", "No AppsFlyer token: nothing can be sent.", reverse("networks:token", args=[code])
             )
         )
-    counts = Submission.objects.filter(network=network).aggregate(
+    # Only the states counted: the state index reads those few rows, not every job of the network.
+    counted = [State.FAILED, State.NEEDS_RETRY, State.PLANNED]
+    counts = Submission.objects.filter(network=network, state__in=counted).aggregate(
         failed=Count("id", filter=Q(state=State.FAILED, finished_at__gte=timezone.now() - timedelta(days=7))),
         retrying=Count("id", filter=Q(state=State.NEEDS_RETRY)),
         waiting=Count("id", filter=Q(state=State.PLANNED)),
