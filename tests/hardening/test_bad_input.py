@@ -34,7 +34,15 @@ def test_the_corpus_is_large() -> None:
 
 
 @pytest.mark.parametrize("bad", CORPUS, ids=IDS)
-def test_the_upload_page_answers_every_bad_file_clearly(cast: Cast, bad: Bad) -> None:
+def test_every_bad_file_is_answered_clearly_by_the_page_and_the_command(
+    cast: Cast, bad: Bad, tmp_path: Path
+) -> None:
+    # One test for both ways in: the cast is built once per file.
+    upload_page_answers_clearly(cast, bad)
+    validate_cost_answers_clearly(cast, bad, tmp_path)
+
+
+def upload_page_answers_clearly(cast: Cast, bad: Bad) -> None:
     # DEBUG off and exceptions turned into pages, as in production: a 500 is a failure, not a raise.
     client = Client(raise_request_exception=False)
     client.force_login(cast.ops)
@@ -79,8 +87,7 @@ def run_validate_cost(*args: str) -> tuple[int, str]:
     return status, "".join(texts) + message
 
 
-@pytest.mark.parametrize("bad", CORPUS, ids=IDS)
-def test_validate_cost_answers_every_bad_file_clearly(cast: Cast, bad: Bad, tmp_path: Path) -> None:
+def validate_cost_answers_clearly(cast: Cast, bad: Bad, tmp_path: Path) -> None:
     path = tmp_path / bad.name
     path.write_bytes(bad.data)
     status, output = run_validate_cost(str(path), "--network", cast.network.slug)
