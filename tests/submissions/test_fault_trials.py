@@ -1,0 +1,58 @@
+"""Fifty trials of killing every worker (SIGKILL) at a random moment of a send, against a sandbox
+that is slow and fails now and then. After each trial every group is Applied and the sandbox's
+ledger equals the portal's current cost: nothing lost, nothing counted twice, no ic111."""
+
+import os
+import random
+import time
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from incost_portal.submissions.models import State, Submission
+from incost_portal.submissions.services.planning import send_plan_create
+from tests.submissions.test_workers import FAST, assert_nothing_lost_nothing_doubled, settle
+from tests.submissions.workers import workers_running
+from tests.wiring import ANDROID, IOS, Wired, cost_rows
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+TRIALS = int(os.environ.get("FAULT_TRIALS", "50"))
+
+
+@FAST
+def test_workers_killed_at_random_moments(wired: Wired, tmp_path: Path) -> None:
+    rng = random.Random(2026)
+    wired.sandbox.configure(
+        latency_ms=600,
+        in_progress_seconds=0.0,
+        server_error_share=0.05,
+        dropped_connection_share=0.05,
+        seed=5,
+    )
+    wired.put_cost(cost_rows(IOS, range(1, 5)) + cost_rows(ANDROID, range(1, 5)))
+    killed_while_sending = 0
+    with (
+        workers_running(tmp_path, count=2, SUBMISSION_LEASE_SECONDS="3") as workers,
+        override_settings(SUBMISSION_LEASE_SECONDS=3),
+    ):
+        for trial in range(TRIALS):
+            # A correction of some days: their groups change and are sent again.
+            days = range(1 + trial % 4, 2 + trial % 4)
+            spend = f"{10 + trial}.{rng.randint(0, 99):02d}"
+            wired.put_cost(cost_rows(IOS, days, spend=spend) + cost_rows(ANDROID, days, spend=spend))
+            with override_settings(INCOST_MAX_REQUEST_BYTES=1024):
+                assert send_plan_create(network=wired.network).requests >= 1
+            # Kill at a random moment once a send has begun (or before it, now and then).
+            deadline = time.monotonic() + 15
+            while not Submission.objects.filter(state=State.SENDING).exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 0.9))
+            killed_while_sending += Submission.objects.filter(state=State.SENDING).exists()
+            workers.kill_all()
+            workers.start(2)
+            settle(wired, workers, seconds=90)
+            assert_nothing_lost_nothing_doubled(wired)
+    # The kills did land in the middle of sends, not only between them.
+    assert killed_while_sending >= TRIALS // 5, killed_while_sending
