@@ -15,6 +15,7 @@ Submission row must know about every attempt.
 The token is never logged, never in an exception and never in a repr.
 """
 
+import json
 import logging
 import time
 from typing import Any
@@ -158,7 +159,7 @@ class InCostClient:
             response.status_code,
             (time.monotonic() - started) * 1e3,
         )
-        body = self._body(response)
+        body = self._body(response, self.__token)
         if response.status_code != 200:
             raise self._scrubbed(
                 answers.error_from_body(
@@ -170,12 +171,19 @@ class InCostClient:
         return body
 
     @staticmethod
-    def _body(response: requests.Response) -> Any:
-        """The answer's JSON (a bare JSON string too), else its text (a proxy's error page)."""
+    def _body(response: requests.Response, token: str) -> Any:
+        """The answer's JSON (a bare JSON string too), else its text (a proxy's error page).
+
+        A gateway that echoes the request must not carry the token into messages, rows or logs:
+        it is taken out of the raw text, before any cut (a cut token would no longer match).
+        """
+        text = response.text
+        if token and token in text:
+            text = text.replace(token, "[token]")
         try:
-            return response.json()
+            return json.loads(text)
         except ValueError:
-            return response.text[:2000]
+            return text[:2000]
 
     def _scrubbed(self, error: InCostError) -> InCostError:
         # A server that echoes the request must not carry the token into our logs.

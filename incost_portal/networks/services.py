@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from incost_portal.audit.models import Action
 from incost_portal.audit.services import audit_record
@@ -62,6 +63,7 @@ def app_create(*, network: Network, app_id: str, **fields: Any) -> App:
     return app
 
 
+@sensitive_variables("plaintext", "token")
 def _token_clean(plaintext: str) -> str:
     token = plaintext.strip()
     if len(token) < TOKEN_MIN_LENGTH:
@@ -77,28 +79,31 @@ def _token_clean(plaintext: str) -> str:
     return token
 
 
-@transaction.atomic
+# Error reports (DEBUG off: the ADMINS email, the log) show no frame variable holding the token;
+# the transaction is a `with`, as a decorator's frame would hold the arguments unfiltered.
+@sensitive_variables("plaintext", "token")
 def api_token_set(*, network: Network, plaintext: str, user: Any | None) -> ApiToken:
     """Store a new token for the network, encrypted; the one it replaces is revoked."""
     token = _token_clean(plaintext)
-    now = timezone.now()
-    ApiToken.objects.select_for_update().filter(network=network, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
-    stored = ApiToken.objects.create(
-        network=network,
-        ciphertext=token_vault.encrypt(token),
-        fingerprint=token_vault.fingerprint(token),
-        last_four=token[-4:],
-        created_by=user,
-    )
-    audit_record(
-        network=network,
-        actor=user,
-        action=Action.TOKEN_ADDED,
-        target=f"token …{stored.last_four}",
-        detail={"fingerprint": stored.short_fingerprint},
-    )
+    with transaction.atomic():
+        now = timezone.now()
+        ApiToken.objects.select_for_update().filter(network=network, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        stored = ApiToken.objects.create(
+            network=network,
+            ciphertext=token_vault.encrypt(token),
+            fingerprint=token_vault.fingerprint(token),
+            last_four=token[-4:],
+            created_by=user,
+        )
+        audit_record(
+            network=network,
+            actor=user,
+            action=Action.TOKEN_ADDED,
+            target=f"token …{stored.last_four}",
+            detail={"fingerprint": stored.short_fingerprint},
+        )
     return stored
 
 
@@ -118,6 +123,7 @@ def api_token_revoke(*, network: Network, actor: Any) -> int:
     return len(tokens)
 
 
+@sensitive_variables("plaintext")
 def api_token_plaintext(*, token: ApiToken) -> str:
     """Decrypt a token for an outbound call and note its use. Never log or store the result."""
     plaintext = token_vault.decrypt(token.ciphertext)

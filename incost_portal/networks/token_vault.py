@@ -12,6 +12,7 @@ from functools import cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 
 
 class TokenDecryptError(Exception):
@@ -37,10 +38,12 @@ def _vault() -> MultiFernet:
     return _fernet(keys)
 
 
+@sensitive_variables("plaintext")
 def encrypt(plaintext: str) -> bytes:
     return _vault().encrypt(plaintext.encode())
 
 
+@sensitive_variables()
 def decrypt(ciphertext: bytes) -> str:
     try:
         return _vault().decrypt(bytes(ciphertext)).decode()
@@ -60,6 +63,7 @@ def rotate(ciphertext: bytes) -> bytes:
         ) from None
 
 
+@sensitive_variables("plaintext")
 def fingerprint(plaintext: str) -> str:
     """A keyed digest that identifies a token without revealing it (HMAC keyed by SECRET_KEY)."""
     return hmac.new(settings.SECRET_KEY.encode(), plaintext.encode(), hashlib.sha256).hexdigest()

@@ -6,6 +6,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from incost_portal.audit.models import Action
@@ -48,6 +49,8 @@ def settings_overview(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse
     return render(request, "networks/settings.html", context)
 
 
+@sensitive_post_parameters("token")
+@sensitive_variables("form")
 @network_view(Access.ADMIN)
 def token(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     form = TokenForm(request.POST or None)

@@ -11,7 +11,6 @@ from incost_portal.costs.models import CostRow
 from incost_portal.costs.services import cost_upload_create
 from incost_portal.networks.models import Invitation, Membership, Network
 from incost_portal.submissions.models import Submission
-from tests.cast import Cast
 from tests.test_isolation import ROUTES, url_for
 
 # Pages outside /n/<network>/ that a signed-in user or a visitor opens.
@@ -29,9 +28,9 @@ TOP_PAGES = [
 ]
 
 
-def own_objects(cast: Cast, network: Network | None = None) -> dict[str, str]:
-    """For each object parameter of the URLconf, an object of the cast's network."""
-    network = network or cast.network
+def own_objects(network: Network) -> dict[str, str]:
+    """For each object parameter of the URLconf, an object of the network (which has an app, a
+    media source and a member)."""
     app = network.apps.order_by("pk").first()
     day = timezone.now().date()
     submission = Submission.objects.create(
@@ -59,7 +58,7 @@ def own_objects(cast: Cast, network: Network | None = None) -> dict[str, str]:
     }
 
 
-def network_pages(cast: Cast, objects: dict[str, str], network: Network | None = None) -> list[str]:
+def network_pages(network: Network, objects: dict[str, str]) -> list[str]:
     """The URL of every route under /n/<network>/, with the network's own objects."""
-    code = str((network or cast.network).code)
+    code = str(network.code)
     return [url_for(route, names, code, objects) for route, names in ROUTES]

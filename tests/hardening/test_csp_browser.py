@@ -35,7 +35,7 @@ def test_no_page_is_refused_anything_and_htmx_still_works(
     page: Any, cast: Cast, settings: Any, tmp_path: Any
 ) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
-    objects = own_objects(cast)
+    objects = own_objects(cast.network)
     day = Submission.objects.get(code=objects["submission_code"]).date_from
     body = (
         "date,app_id,media_source,campaign_id,campaign_name,geo,currency,spend\n"

@@ -26,7 +26,11 @@ def directives(header: str) -> set[str]:
 
 def test_every_page_carries_the_strict_policy(client: Client, cast: Cast) -> None:
     client.force_login(cast.admin)
-    pages = network_pages(cast, own_objects(cast)) + TOP_PAGES + ["/admin/", "/admin/networks/network/"]
+    pages = (
+        network_pages(cast.network, own_objects(cast.network))
+        + TOP_PAGES
+        + ["/admin/", "/admin/networks/network/"]
+    )
     report = f"/n/{cast.network.code}/onboarding/report.html"
     checked = 0
     for url in pages:
