@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from incost_portal.incost.answers import InCostError
 from incost_portal.networks.access import Access, Tenancy, network_view
+from incost_portal.networks.token_vault import TokenDecryptError
 from incost_portal.onboarding import services
 from incost_portal.onboarding.selectors import onboarding_for
 
@@ -32,7 +33,11 @@ def onboarding(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
 @require_POST
 @network_view(Access.ADMIN)
 def connection_test(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
-    test = services.connection_test(network=tenancy.network, user=request.user)
+    try:
+        test = services.connection_test(network=tenancy.network, user=request.user)
+    except TokenDecryptError as error:  # the keys changed under the stored token: say so, no 500
+        messages.error(request, f"Test connection: {error} Tell your platform operator.")
+        return _back(request, tenancy)
     (messages.success if test.ok else messages.error)(request, f"Test connection: {test.message}")
     return _back(request, tenancy)
 
@@ -44,6 +49,8 @@ def apps_sync(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
         result = services.apps_sync_now(network=tenancy.network, user=request.user)
     except InCostError as error:
         messages.error(request, f"The app list could not be read: {error.message}")
+    except TokenDecryptError as error:
+        messages.error(request, f"The app list could not be read: {error} Tell your platform operator.")
     else:
         messages.success(
             request,
