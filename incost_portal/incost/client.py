@@ -177,13 +177,14 @@ class InCostClient:
         A gateway that echoes the request must not carry the token into messages, rows or logs:
         it is taken out of the raw text, before any cut (a cut token would no longer match).
         """
-        text = response.text
-        if token and token in text:
-            text = text.replace(token, "[token]")
+        raw = response.content
+        secret = token.encode()
+        if secret and secret in raw:
+            raw = raw.replace(secret, b"[token]")
         try:
-            return json.loads(text)
+            return json.loads(raw)  # bytes: UTF-8, -16 or -32 detected, as requests' .json() does
         except ValueError:
-            return text[:2000]
+            return raw.decode("utf-8", errors="replace")[:2000]  # a gateway's page: enough to quote
 
     def _scrubbed(self, error: InCostError) -> InCostError:
         # A server that echoes the request must not carry the token into our logs.
