@@ -88,7 +88,9 @@ def network_view(need: Access = Access.READ) -> Callable[[ViewFunc], ViewFunc]:
             required = need if request.method in SAFE_METHODS else max(need, Access.WRITE)
             tenancy = tenancy_for(request.user, network_code, need=required)
             request.tenancy = tenancy  # type: ignore[attr-defined]
-            request.session[LAST_NETWORK_SESSION_KEY] = str(tenancy.network.code)
+            code = str(tenancy.network.code)
+            if request.session.get(LAST_NETWORK_SESSION_KEY) != code:  # a write only when it changes
+                request.session[LAST_NETWORK_SESSION_KEY] = code
             return view(request, tenancy=tenancy, **kwargs)
 
         wrapped.required_access = need  # type: ignore[attr-defined]
