@@ -6,7 +6,7 @@ twice (the dispatcher's nudge while the first job still waits in the queue) adds
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import django_rq
 import redis
@@ -36,7 +36,7 @@ def _enqueue(func_path: str, step: str, submission_id: int, due_at: datetime) ->
         except NoSuchJobError:
             pass
         if due_at > timezone.now():
-            queue.enqueue_at(due_at, func_path, submission_id, job_id=job_id)
+            queue.enqueue_at(_whole_second_after(due_at), func_path, submission_id, job_id=job_id)
         else:
             queue.enqueue(func_path, submission_id, job_id=job_id)
     except redis.RedisError as error:
@@ -44,6 +44,12 @@ def _enqueue(func_path: str, step: str, submission_id: int, due_at: datetime) ->
         logger.warning("Could not enqueue %s: %s", job_id, type(error).__name__)
         return False
     return True
+
+
+def _whole_second_after(due_at: datetime) -> datetime:
+    """RQ keeps a scheduled time in whole seconds, dropping the fraction, so a job could run up to a
+    second before its submission is due, find nothing to do, and leave it to the dispatcher."""
+    return due_at.replace(microsecond=0) + timedelta(seconds=1) if due_at.microsecond else due_at
 
 
 def send_enqueue(submission_id: int, due_at: datetime) -> bool:
