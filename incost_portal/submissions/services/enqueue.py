@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 QUEUE = "incost"
 SEND = "incost_portal.submissions.jobs.submission_send_job"
 POLL = "incost_portal.submissions.jobs.submission_poll_job"
+# RQ's scheduler moves due jobs to the queue every second or so.
+SCHEDULER_GRACE_SECONDS = 5
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 
 
@@ -30,12 +32,17 @@ def _enqueue(func_path: str, step: str, submission_id: int, due_at: datetime) ->
     job_id = job_id_for(step, submission_id, due_at)
     try:
         queue = django_rq.get_queue(QUEUE)
+        now = timezone.now()
         try:
-            if Job.fetch(job_id, connection=queue.connection).get_status() in _WAITING:
-                return True
+            status = Job.fetch(job_id, connection=queue.connection).get_status()
         except NoSuchJobError:
-            pass
-        if due_at > timezone.now():
+            status = None
+        # A scheduled job past its time is stuck (its scheduler died with a killed worker and
+        # still holds the lock): queue it now rather than wait for the lock to expire.
+        overdue = status == JobStatus.SCHEDULED and due_at < now - timedelta(seconds=SCHEDULER_GRACE_SECONDS)
+        if status in _WAITING and not overdue:
+            return True
+        if due_at > now:
             queue.enqueue_at(_whole_second_after(due_at), func_path, submission_id, job_id=job_id)
         else:
             queue.enqueue(func_path, submission_id, job_id=job_id)
