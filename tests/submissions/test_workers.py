@@ -103,6 +103,11 @@ def test_redis_stopped_and_started_during_uploads(wired: Wired, tmp_path: Path) 
             wired.put_cost(cost_rows(IOS, range(1, 3)))
             send_plan_create(network=wired.network)
             with workers_running(tmp_path, count=2, redis_url=own_redis) as workers:
+                # Stop Redis once the workers are at work: during the uploads.
+                deadline = time.monotonic() + 30
+                while Submission.objects.filter(state=State.QUEUED).exists():
+                    assert time.monotonic() < deadline, workers.logs()
+                    time.sleep(0.05)
                 server.terminate()
                 server.wait(10)
                 # Uploads accepted and planned while Redis is down wait in the database.
@@ -112,7 +117,7 @@ def test_redis_stopped_and_started_during_uploads(wired: Wired, tmp_path: Path) 
                 submissions_dispatch_due(requeue_after_seconds=0)  # cannot enqueue: nothing lost
                 time.sleep(1)
                 server = embedded_redis_start(port, Path(tempfile.mkdtemp(prefix="incost-redis-")))
-                settle(wired, workers, seconds=120)
+                settle(wired, workers, seconds=120, tick=workers.revive)
     finally:
         server.terminate()
         server.wait(10)

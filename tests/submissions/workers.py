@@ -110,6 +110,13 @@ class Workers:
                 )
             )
 
+    def revive(self) -> int:
+        """Start a new worker for each that exited, as a process supervisor would; returns how many."""
+        dead = [process for process in self.processes if process.poll() is not None]
+        self.processes = [process for process in self.processes if process.poll() is None]
+        self.start(len(dead))
+        return len(dead)
+
     def kill_all(self) -> None:
         """SIGKILL the workers and their work horses: what a crash or an OOM kill does.
 
