@@ -16,39 +16,16 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from incost_portal.costs.fields import DIMENSIONS, INCOST_FIELDS, NUMERIC
 from incost_portal.costs.validation import CheckedChunk
 
 STAGE = "costs_stage"
-# The staging table's columns, in the order rows are written.
-_TEXT_COLUMNS = (
-    "media_source",
-    "af_prt",
-    "campaign_id",
-    "campaign_name",
-    "adset_id",
-    "adset_name",
-    "ad_id",
-    "ad_name",
-    "site_id",
-    "geo",
-    "channel",
-    "keywords",
-    "currency",
+# The staging table's columns, in the order rows are written: the InCost text fields, from fields.py.
+_TEXT_COLUMNS = tuple(
+    name for name in INCOST_FIELDS if name not in ("date", "app_id") and name not in NUMERIC
 )
 _COLUMNS = ("app_id", "date", *_TEXT_COLUMNS, "spend", "clicks", "impressions", "granularity")
-_DIMENSIONS = (
-    "app_id",
-    "date",
-    "media_source",
-    "af_prt",
-    "campaign_id",
-    "adset_id",
-    "ad_id",
-    "site_id",
-    "geo",
-    "channel",
-    "keywords",
-)
+_DIMENSIONS = DIMENSIONS
 FLUSH_ROWS = 50_000
 
 
