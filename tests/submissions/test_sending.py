@@ -168,3 +168,33 @@ def test_the_dispatcher_takes_back_a_dead_workers_claim(wired: Wired) -> None:
     assert SubmissionEvent.objects.filter(submission=submission, kind="recovered").exists()
     drive()
     assert wired.ledger() == wired.portal_totals()
+
+
+@pytest.mark.parametrize("killed", ["before it started the job", "while it ran the job"])
+@override_settings(**FAST)
+def test_a_job_lost_with_a_killed_worker_is_enqueued_again(wired: Wired, killed: str) -> None:
+    import django_rq
+    from rq.job import Job, JobStatus
+
+    from incost_portal.submissions.services.enqueue import QUEUE, job_id_for
+
+    wired.put_cost(cost_rows(IOS, range(1, 2)))
+    send_plan_create(network=wired.network)
+    submission = Submission.objects.get()
+    queue = django_rq.get_queue(QUEUE)
+    job_id = job_id_for("send", submission.pk, submission.due_at)
+    assert queue.get_job_position(job_id) == 0
+    # A worker takes the job off the queue (RQ moves it to its intermediate list) and is killed.
+    queue.connection.lmove(queue.key, queue.intermediate_queue_key)
+    if killed == "while it ran the job":
+        Job.fetch(job_id, connection=queue.connection).set_status(JobStatus.STARTED)
+    assert queue.get_job_position(job_id) is None
+
+    result = submissions_dispatch_due(requeue_after_seconds=0)
+    assert result.requeued == 1 and not result.enqueue_failed
+    assert queue.get_job_position(job_id) == 0  # on the queue again, for the next worker
+    # A job that waits in the queue is not added twice by the next nudge.
+    submissions_dispatch_due(requeue_after_seconds=0)
+    assert queue.count == 1
+    drive()
+    assert wired.ledger() == wired.portal_totals()

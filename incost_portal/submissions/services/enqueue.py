@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.queue import Queue
 
 logger = logging.getLogger(__name__)
 QUEUE = "incost"
@@ -21,7 +22,6 @@ SEND = "incost_portal.submissions.jobs.submission_send_job"
 POLL = "incost_portal.submissions.jobs.submission_poll_job"
 # RQ's scheduler moves due jobs to the queue every second or so.
 SCHEDULER_GRACE_SECONDS = 5
-_WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 
 
 def job_id_for(step: str, submission_id: int, due_at: datetime) -> str:
@@ -33,14 +33,7 @@ def _enqueue(func_path: str, step: str, submission_id: int, due_at: datetime) ->
     try:
         queue = django_rq.get_queue(QUEUE)
         now = timezone.now()
-        try:
-            status = Job.fetch(job_id, connection=queue.connection).get_status()
-        except NoSuchJobError:
-            status = None
-        # A scheduled job past its time is stuck (its scheduler died with a killed worker and
-        # still holds the lock): queue it now rather than wait for the lock to expire.
-        overdue = status == JobStatus.SCHEDULED and due_at < now - timedelta(seconds=SCHEDULER_GRACE_SECONDS)
-        if status in _WAITING and not overdue:
+        if _job_waits(queue, job_id, due_at, now):
             return True
         if due_at > now:
             queue.enqueue_at(_whole_second_after(due_at), func_path, submission_id, job_id=job_id)
@@ -51,6 +44,25 @@ def _enqueue(func_path: str, step: str, submission_id: int, due_at: datetime) ->
         logger.warning("Could not enqueue %s: %s", job_id, type(error).__name__)
         return False
     return True
+
+
+def _job_waits(queue: Queue, job_id: str, due_at: datetime, now: datetime) -> bool:
+    """Whether the step's job will still run by itself, so enqueueing it again adds nothing.
+
+    Only a job in the queue's list, or scheduled and not yet overdue, will. A job whose status says
+    queued but that is in no list was taken by a worker killed before it started it (RQ's
+    intermediate queue); one that says started, while its submission still waits for that step, ran
+    in a worker that died (a live one claims the row in milliseconds). Both are run again.
+    """
+    try:
+        status = Job.fetch(job_id, connection=queue.connection).get_status()
+    except NoSuchJobError:
+        return False
+    if status == JobStatus.SCHEDULED:
+        # Past its time it is stuck (its scheduler died with a killed worker and still holds the
+        # lock): queue it now rather than wait for the lock to expire.
+        return due_at >= now - timedelta(seconds=SCHEDULER_GRACE_SECONDS)
+    return status == JobStatus.QUEUED and queue.get_job_position(job_id) is not None
 
 
 def _whole_second_after(due_at: datetime) -> datetime:
