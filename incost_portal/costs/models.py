@@ -186,3 +186,30 @@ class CostRow(models.Model):
         from incost_portal.costs.incost_rows import spend_literal
 
         return spend_literal(self.spend)
+
+
+class CostGroupTotal(models.Model):
+    """Spend and row count of one (app, date, media source) group's current rows, per currency.
+
+    Written only by CostRowStore, in the transaction that replaces the group's rows, so it always
+    agrees with them. The Costs page's totals and chart and the dashboard's coverage read these
+    few thousand sums rather than a million rows."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+", db_index=False)
+    date = models.DateField()
+    media_source = models.CharField(max_length=50)
+    currency = models.CharField(max_length=3)
+    spend = models.DecimalField(max_digits=24, decimal_places=5)
+    row_count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "app", "date", "media_source", "currency"], name="costgrouptotal_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["network", "date"], name="costgrouptotal_network_date")]
+
+    def __str__(self) -> str:
+        return f"{self.app_id} {self.date} {self.media_source} {self.spend} {self.currency}"

@@ -1,13 +1,12 @@
-"""Reads for the Costs and Uploads pages: filtered rows, totals, chart points. Each takes `network=`
-and costs one query, whatever the number of rows."""
+"""Reads for the Costs and Uploads pages: filtered rows and uploads, and the totals' shape. Each
+takes `network=`."""
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
-from incost_portal.costs.charts import SpendChart, spend_chart
 from incost_portal.costs.models import CostRow, CostUpload
 from incost_portal.networks.models import App, Network
 
@@ -44,28 +43,6 @@ class CostTotals:
     @property
     def main_currency(self) -> str:
         return self.spend[0][0] if self.spend else ""
-
-
-def cost_totals(*, rows: QuerySet[CostRow]) -> CostTotals:
-    per_currency = (
-        rows.order_by().values("currency").annotate(total=Sum("spend"), count=Count("pk")).order_by("-total")
-    )
-    spend = [(item["currency"], item["total"] or Decimal(0), item["count"]) for item in per_currency]
-    return CostTotals(rows=sum(count for _, _, count in spend), spend=spend)
-
-
-def cost_spend_chart(
-    *, rows: QuerySet[CostRow], date_from: datetime.date, date_to: datetime.date, currency: str
-) -> SpendChart:
-    """Spend per day and media source in one currency (sums of different currencies mean nothing)."""
-    points = (
-        rows.filter(currency=currency)
-        .order_by()
-        .values_list("date", "media_source")
-        .annotate(total=Sum("spend"))
-        .values_list("date", "media_source", "total")
-    )
-    return spend_chart(points=list(points), date_from=date_from, date_to=date_to, currency=currency)
 
 
 def cost_upload_filtered(*, network: Network, status: str = "", source: str = "") -> QuerySet[CostUpload]:

@@ -6,6 +6,8 @@ other databases: executemany in batches). `replace()` then deletes the current r
 hourly rows that fall on the same key. The caller holds the transaction: a failure anywhere
 leaves the old rows as they were.
 
+Each replace also refreshes the groups' totals (CostGroupTotal), in the same transaction.
+
 SQL here is built from this module's own table and column names (hence the S608 waivers);
 every value goes as a parameter or through COPY.
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from incost_portal.costs.fields import DIMENSIONS, INCOST_FIELDS, NUMERIC
+from incost_portal.costs.models import CostGroupTotal, CostRow
 from incost_portal.costs.validation import CheckedChunk
 
 STAGE = "costs_stage"
@@ -144,12 +147,31 @@ class CostRowStore:
             sql = f"INSERT INTO costs_costrow ({target}) {select}"
             cursor.execute(sql, [self.network_id, self.upload_id, self.now])
             rows = cursor.rowcount
+            group_totals_refresh(
+                network_id=self.network_id,
+                groups=f"SELECT app_id, date, media_source FROM {STAGE}",  # noqa: S608
+            )
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         return ReplaceResult(rows=rows, groups=groups)
 
     def discard(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+
+def group_totals_refresh(*, network_id: int, groups: str | None = None) -> None:
+    """Sum the current rows of the network's groups into CostGroupTotal: those that `groups` (a
+    SELECT of app_id, date, media_source) names, or all of them. Inside the caller's transaction."""
+    totals, rows = CostGroupTotal._meta.db_table, CostRow._meta.db_table
+    among = f" AND (app_id, date, media_source) IN ({groups})" if groups else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {totals} WHERE network_id = %s{among}", [network_id])  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {totals} (network_id, app_id, date, media_source, currency, spend, row_count) "  # noqa: S608
+            f"SELECT network_id, app_id, date, media_source, currency, SUM(spend), COUNT(*) FROM {rows} "
+            f"WHERE network_id = %s{among} GROUP BY network_id, app_id, date, media_source, currency",
+            [network_id],
+        )
 
 
 def _copy_text(columns: list[Sequence[str]], count: int) -> str:

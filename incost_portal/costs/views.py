@@ -43,7 +43,7 @@ def cost_list(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     form = _cost_filter(request, tenancy)
     filters = form.filters()
     rows = cost_rows_filtered(network=tenancy.network, **filters)
-    days = cost_day_totals(rows=rows)  # totals, chart and row count from one read of the rows
+    days = cost_day_totals(network=tenancy.network, **filters)  # totals, chart and row count
     totals = cost_totals_of(days=days)
     date_to = filters["date_to"] or timezone.now().date()
     currency = request.GET.get("currency") or totals.main_currency

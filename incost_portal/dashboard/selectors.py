@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from incost_portal.costs.models import CostRow, CostUpload
+from incost_portal.costs.models import CostGroupTotal, CostUpload
 from incost_portal.incost.limiter import limiter_default
 from incost_portal.networks.access import Tenancy
 from incost_portal.networks.models import ApiToken, App, MediaSource
@@ -33,6 +33,22 @@ class NextStep:
 
 
 @dataclass
+class DayRun:
+    x: int
+    width: int
+    first: date
+    last: date
+    state: str
+
+    @property
+    def title(self) -> str:
+        words = {APPLIED: "Applied", PENDING: "cost not sent yet", GAP: "no cost"}[self.state]
+        if self.first == self.last:
+            return f"{self.first:%Y-%m-%d}: {words}"
+        return f"{self.first:%Y-%m-%d} to {self.last:%Y-%m-%d} ({self.width} days): {words}"
+
+
+@dataclass
 class AppCoverage:
     app: App
     last_applied_date: date | None
@@ -46,6 +62,18 @@ class AppCoverage:
     @property
     def pending(self) -> int:
         return sum(1 for _, state in self.days if state == PENDING)
+
+    @property
+    def runs(self) -> list[DayRun]:
+        """Consecutive days of one state, drawn as one bar of the strip (a handful, not 91)."""
+        runs: list[DayRun] = []
+        for offset, (day, state) in enumerate(self.days):
+            if runs and runs[-1].state == state:
+                runs[-1].last = day
+                runs[-1].width += 1
+            else:
+                runs.append(DayRun(offset, 1, day, day, state))
+        return runs
 
 
 @dataclass
@@ -86,61 +114,54 @@ def _calls_used(token: ApiToken | None) -> int | None:
 AppDays = dict[int, set[date]]
 
 
-def _days_scanned(network_id: int, earliest: date) -> tuple[AppDays, AppDays]:
-    """The (app, day) pairs with cost, and with an Applied group, by reading every row since
-    `earliest`: fine for small databases (SQLite)."""
+def _days_with_cost(network_id: int, earliest: date) -> AppDays:
+    """The (app, day) pairs that have cost, from the groups' totals (a few thousand rows)."""
     with_cost: AppDays = defaultdict(set)
-    # order_by(): the models' default ordering would join DISTINCT's columns and return every row.
-    rows = CostRow.objects.filter(network_id=network_id, date__gte=earliest).order_by()
-    for app_id, day in rows.values_list("app_id", "date").distinct():
+    # order_by(): a default ordering would join DISTINCT's columns.
+    totals = CostGroupTotal.objects.filter(network_id=network_id, date__gte=earliest).order_by()
+    for app_id, day in totals.values_list("app_id", "date").distinct():
         with_cost[app_id].add(day)
+    return with_cost
+
+
+def _days_scanned(network_id: int, earliest: date) -> AppDays:
+    """The (app, day) pairs with an Applied group, by reading every group since `earliest`: fine
+    for small databases (SQLite)."""
     applied: AppDays = defaultdict(set)
     groups = SubmissionGroup.objects.filter(
         network_id=network_id, date__gte=earliest, submission__state=State.APPLIED
     ).order_by()
     for app_id, day in groups.values_list("app_id", "date").distinct():
         applied[app_id].add(day)
-    return with_cost, applied
+    return applied
 
 
-# One probe of the unique index (network, app, date, ...) per app and day of the window, instead
-# of a DISTINCT over every cost row of 90 days (a million rows: 1.6 s). An integer series, so the
-# planner knows the row count; a LATERAL ... LIMIT 1, so it probes instead of hashing every group.
+# One probe of the group index (network, app, date, ...) per app and day of the window, instead of
+# a DISTINCT over every group of 90 days joined to its submission (100,000 jobs: a second). An
+# integer series, so the planner knows the row count; LATERAL ... LIMIT 1, so it probes.
 _PROBE_SQL = """
-SELECT a.id, d.day, EXISTS (
-        SELECT 1 FROM {cost} c WHERE c.network_id = %(network)s AND c.app_id = a.id AND c.date = d.day
-    ), ap.applied IS NOT NULL
+SELECT a.id, d.day
 FROM unnest(%(apps)s::bigint[]) AS a(id)
 CROSS JOIN (SELECT %(earliest)s::date + n AS day FROM generate_series(0, %(days)s) AS n) AS d
-LEFT JOIN LATERAL (
-    SELECT true AS applied FROM {group} g JOIN {submission} s ON s.id = g.submission_id
+CROSS JOIN LATERAL (
+    SELECT 1 FROM {group} g JOIN {submission} s ON s.id = g.submission_id
     WHERE g.network_id = %(network)s AND g.app_id = a.id AND g.date = d.day AND s.state = %(applied)s
     LIMIT 1
-) ap ON true
+) ap
 """
 
 
-def _days_probed(
-    network_id: int, app_ids: list[int], earliest: date, latest: date
-) -> tuple[AppDays, AppDays]:
+def _days_probed(network_id: int, app_ids: list[int], earliest: date, latest: date) -> AppDays:
     """The same pairs as `_days_scanned`, on PostgreSQL, in one query of index probes."""
-    sql = _PROBE_SQL.format(
-        cost=CostRow._meta.db_table,
-        group=SubmissionGroup._meta.db_table,
-        submission=Submission._meta.db_table,
-    )
+    sql = _PROBE_SQL.format(group=SubmissionGroup._meta.db_table, submission=Submission._meta.db_table)
     params = {"network": network_id, "apps": app_ids, "earliest": earliest, "days": (latest - earliest).days}
     params["applied"] = State.APPLIED
-    with_cost: AppDays = defaultdict(set)
     applied: AppDays = defaultdict(set)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for app_id, day, has_cost, is_applied in cursor.fetchall():
-            if has_cost:
-                with_cost[app_id].add(day)
-            if is_applied:
-                applied[app_id].add(day)
-    return with_cost, applied
+        for app_id, day in cursor.fetchall():
+            applied[app_id].add(day)
+    return applied
 
 
 def _coverage(tenancy: Tenancy, apps: list[App], now: datetime) -> list[AppCoverage]:
@@ -151,10 +172,11 @@ def _coverage(tenancy: Tenancy, apps: list[App], now: datetime) -> list[AppCover
     window = settings.INCOST_WINDOW_DAYS
     earliest = min(now.astimezone(app.tz).date() for app in sending) - timedelta(days=window)
     latest = max(now.astimezone(app.tz).date() for app in sending)
+    with_cost = _days_with_cost(network.pk, earliest)
     if connection.vendor == "postgresql":
-        with_cost, applied = _days_probed(network.pk, [app.pk for app in sending], earliest, latest)
+        applied = _days_probed(network.pk, [app.pk for app in sending], earliest, latest)
     else:
-        with_cost, applied = _days_scanned(network.pk, earliest)
+        applied = _days_scanned(network.pk, earliest)
     last = {
         row["app_id"]: row
         for row in Submission.objects.filter(network=network, state=State.APPLIED)

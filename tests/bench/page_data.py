@@ -96,6 +96,7 @@ def _network() -> tuple[Any, dict[str, Any], Any]:
 
 def _cost_rows(network: Any, apps: dict[str, Any], count: int) -> int:
     from incost_portal.costs.models import CostRow
+    from incost_portal.costs.row_store import group_totals_refresh
     from tests.bench.cost_data import DAYS, HEADER, _rows, bench_apps
 
     now = datetime.datetime.now(datetime.UTC).isoformat()
@@ -118,7 +119,9 @@ def _cost_rows(network: Any, apps: dict[str, Any], count: int) -> int:
                 granularity, None, now,
             )  # fmt: skip
 
-    return _copy(CostRow._meta.db_table, columns, rows())
+    stored = _copy(CostRow._meta.db_table, columns, rows())
+    group_totals_refresh(network_id=network.pk)  # as the row store keeps them on every write
+    return stored
 
 
 def _submissions(network: Any, apps: dict[str, Any], user: Any, count: int) -> dict[str, int]:

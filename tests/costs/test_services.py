@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
 from django.test import override_settings
 
-from incost_portal.costs.models import CostIssue, CostRow, CostUpload
+from incost_portal.costs.models import CostGroupTotal, CostIssue, CostRow, CostUpload
 from incost_portal.costs.services import CostUploadBlocked, cost_upload_accept, cost_upload_create
 from tests.cast import Cast
 from tests.costs.rows import NOW, csv_bytes, json_bytes, row
@@ -106,6 +107,43 @@ def test_accept_replaces_whole_groups_and_leaves_others(cast: Cast) -> None:
     assert [(d, c) for d, c, _, _ in stored(cast)] == [(datetime.date(2026, 3, 9), "c"), (day, "z")]
 
 
+def group_totals(cast: Cast) -> dict[tuple[datetime.date, str, str], tuple[Decimal, int]]:
+    """The stored totals per (date, media source, currency), and the same summed from the rows."""
+    kept = {
+        (t.date, t.media_source, t.currency): (t.spend, t.row_count)
+        for t in CostGroupTotal.objects.filter(network=cast.network)
+    }
+    summed = (
+        CostRow.objects.filter(network=cast.network)
+        .order_by()
+        .values_list("date", "media_source", "currency")
+        .annotate(total=Sum("spend"), count=Count("pk"))
+    )
+    assert kept == {(d, m, c): (total, count) for d, m, c, total, count in summed}
+    return kept
+
+
+def test_group_totals_follow_the_rows_through_every_accept(cast: Cast) -> None:
+    first = csv_bytes(
+        [row(campaign_id="a", spend="1.5"), row(campaign_id="b", spend="2"), row(date="2026-03-09")]
+    )
+    cost_upload_accept(upload=upload(cast, first), now=NOW)
+    march_9, march_10 = datetime.date(2026, 3, 9), datetime.date(2026, 3, 10)
+    assert group_totals(cast) == {
+        (march_9, "acme_int", "USD"): (Decimal("12.5"), 1),
+        (march_10, "acme_int", "USD"): (Decimal("3.5"), 2),
+    }
+    # A second upload replaces the 10th only; an accept that fails changes nothing.
+    cost_upload_accept(upload=upload(cast, csv_bytes([row(campaign_id="z", spend="9")])), now=NOW)
+    late = upload(cast, csv_bytes([row(campaign_id="y"), row(campaign_id="late", date="2026-01-10")]))
+    with pytest.raises(CostUploadBlocked):
+        cost_upload_accept(upload=late, now=NOW + datetime.timedelta(days=30))
+    assert group_totals(cast) == {
+        (march_9, "acme_int", "USD"): (Decimal("12.5"), 1),
+        (march_10, "acme_int", "USD"): (Decimal("9"), 1),
+    }
+
+
 def test_accept_sums_hourly_rows_into_the_apps_local_dates(cast: Cast) -> None:
     rows = [
         row(app_id="com.acme.game", date="2026-03-11", hour=h, spend="1.5", clicks=str(h))
@@ -118,6 +156,7 @@ def test_accept_sums_hourly_rows_into_the_apps_local_dates(cast: Cast) -> None:
         (datetime.date(2026, 3, 10), Decimal("6"), 6),
         (datetime.date(2026, 3, 11), Decimal("3"), 9),
     ]
+    assert sorted(group_totals(cast).values()) == [(Decimal("3"), 1), (Decimal("6"), 1)]
 
 
 def test_accept_refuses_an_upload_with_errors(cast: Cast) -> None:

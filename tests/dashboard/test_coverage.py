@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incost_portal.costs.models import CostRow
+from incost_portal.costs.row_store import group_totals_refresh
 from incost_portal.dashboard.selectors import APPLIED, GAP, PENDING, dashboard_summary
 from incost_portal.networks.access import tenancy_for
 from incost_portal.submissions.models import State, Submission, SubmissionGroup
@@ -18,6 +19,7 @@ class CoverageTestCase(BaseTestCase):
             network=self.network, app=app, date=day, media_source="acme_int", campaign_id=campaign,
             campaign_name=campaign, currency="USD", spend=Decimal("1.5"), updated_at=timezone.now(),
         )  # fmt: skip
+        group_totals_refresh(network_id=self.network.pk)  # as the row store does on every write
 
     def applied(self, app, day: dt.date) -> None:  # type: ignore[no-untyped-def]
         submission = Submission.objects.create(
@@ -46,6 +48,11 @@ class CoverageTestCase(BaseTestCase):
         assert states[today - dt.timedelta(days=3)] == GAP
         assert len(row.days) == 91 and row.pending == 1 and row.gaps == 89
         assert row.last_applied_date == today - dt.timedelta(days=1)
+        # The strip draws runs of days: 88 without cost, one to send, one Applied, today's gap.
+        runs = [(run.state, run.width) for run in row.runs]
+        assert runs == [(GAP, 88), (PENDING, 1), (APPLIED, 1), (GAP, 1)]
+        assert row.runs[0].title.endswith("(88 days): no cost")
+        assert row.runs[2].title == f"{today - dt.timedelta(days=1):%Y-%m-%d}: Applied"
 
     def test_the_page_costs_the_same_queries_whatever_the_data(self) -> None:
         self.login(self.ops)
