@@ -172,9 +172,15 @@ class CostRow(models.Model):
             )
         ]
         # No separate (network, app, date, media_source) index: it is the unique index's prefix.
-        # (network, date): the Costs page lists the newest dates first; without it PostgreSQL sorts
-        # every row of the 90 days for each page of 100 (0.9 s at a million rows; 25 ms with it).
-        indexes = [models.Index(fields=["network", "date"], name="costrow_network_date")]
+        # The Costs page's order (newest dates first, then app, media source, campaign): a page of
+        # 100 reads 100 index entries, where a (network, date) index left the newest day's rows to
+        # sort (11,000 at a million rows: 31 ms a page) and the export sorted every row.
+        indexes = [
+            models.Index(
+                fields=["network", "-date", "app", "media_source", "campaign_id"],
+                name="costrow_network_newest",
+            )
+        ]
         ordering = ["app", "date", "media_source", "campaign_id"]
 
     def __str__(self) -> str:

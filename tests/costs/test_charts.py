@@ -34,3 +34,13 @@ def test_small_media_sources_are_drawn_together_as_other() -> None:
 def test_no_spend_is_an_empty_chart() -> None:
     chart = spend_chart(points=[], date_from=START, date_to=START + dt.timedelta(days=89), currency="USD")
     assert chart.empty and len(chart.bars) == 90
+
+
+def test_the_bars_are_drawn_as_svg_with_names_escaped() -> None:
+    points = [(START, "a_int", Decimal("30")), (START, "<b>&x", Decimal("10"))]
+    chart = spend_chart(points=points, date_from=START, date_to=START + dt.timedelta(days=1), currency="USD")
+    svg = str(chart.bars_svg)
+    assert svg.count("<rect ") == 2 and svg.count("</title></rect>") == 2
+    first = chart.bars[0].segments[0]
+    assert f'y="{first.y}"' in svg and f'height="{first.height}"' in svg and f'fill="{first.color}"' in svg
+    assert "&lt;b&gt;&amp;x: 10 USD" in svg and "<b>" not in svg
