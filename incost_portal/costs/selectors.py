@@ -4,12 +4,13 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
 from incost_portal.costs.incost_rows import COST_ROW_FIELDS, group_content_hash, incost_row_bytes
 from incost_portal.costs.models import CostGroupTotal, CostIssue, CostRow, CostUpload
-from incost_portal.costs.reports import CostTotals, cost_rows_filtered
+from incost_portal.costs.reports import CostTotals, cost_rows_filtered, group_filtered
 from incost_portal.costs.validation import AppRules, NetworkRules
 from incost_portal.networks.models import App, MediaSource, Network
 
@@ -90,42 +91,20 @@ def cost_group_hashes(
 DayTotal = tuple[datetime.date, str, str, Decimal, int]  # date, media source, currency, spend, rows
 
 
-def cost_day_totals(
-    *,
-    network: Network,
-    app: App | None = None,
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
-    media_source: str = "",
-    campaign: str = "",
-) -> list[DayTotal]:
+def cost_day_totals(*, network: Network, campaign: str = "", **groups: Any) -> list[DayTotal]:
     """Spend and row count per day, media source and currency of the rows the Costs page's filters
-    keep, in one query: its totals, chart and row count come from these few hundred sums.
+    keep (those of `cost_rows_filtered`), in one query: its totals, chart and row count come from
+    these few hundred sums.
 
     Every filter but the campaign is a group dimension, so the groups' totals answer them (a few
     thousand sums, not a million rows); a campaign filter sums the rows it matches."""
     if campaign:
-        rows = cost_rows_filtered(
-            network=network,
-            app=app,
-            date_from=date_from,
-            date_to=date_to,
-            media_source=media_source,
-            campaign=campaign,
-        )
+        rows = cost_rows_filtered(network=network, campaign=campaign, **groups)
         sums = rows.order_by().values_list("date", "media_source", "currency")
         sums = sums.annotate(total=Sum("spend"), count=Count("pk"))
     else:
-        groups = CostGroupTotal.objects.filter(network=network)
-        if app is not None:
-            groups = groups.filter(app=app)
-        if date_from is not None:
-            groups = groups.filter(date__gte=date_from)
-        if date_to is not None:
-            groups = groups.filter(date__lte=date_to)
-        if media_source:
-            groups = groups.filter(media_source=media_source)
-        sums = groups.order_by().values_list("date", "media_source", "currency")
+        totals = group_filtered(CostGroupTotal.objects.filter(network=network), **groups)
+        sums = totals.order_by().values_list("date", "media_source", "currency")
         sums = sums.annotate(total=Sum("spend"), count=Sum("row_count"))
     return [
         (day, source, currency, total or Decimal(0), count) for day, source, currency, total, count in sums
