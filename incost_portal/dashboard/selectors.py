@@ -137,7 +137,7 @@ def _days_scanned(network_id: int, earliest: date) -> AppDays:
 
 
 # One probe of the group index (network, app, date, ...) per app and day of the window, instead of
-# a DISTINCT over every group of 90 days joined to its submission (100,000 jobs: a second). An
+# a DISTINCT over every group of 90 days joined to its submission (100,000 jobs: 88 ms, 14 here). An
 # integer series, so the planner knows the row count; LATERAL ... LIMIT 1, so it probes.
 _PROBE_SQL = """
 SELECT a.id, d.day
