@@ -90,6 +90,8 @@ class Submission(models.Model):
         indexes = [
             models.Index(fields=["network", "-created_at"]),
             models.Index(fields=["state", "due_at"]),
+            # The dashboard's jobs in flight and its attention counts: read from the index alone.
+            models.Index(fields=["network", "state", "finished_at"], name="submission_network_state"),
             # The dashboard's last Applied cost date and time per app: one probe each.
             models.Index(fields=["app", "state", "date_to"], name="submission_app_last_date"),
             models.Index(fields=["app", "state", "finished_at"], name="submission_app_last_at"),
