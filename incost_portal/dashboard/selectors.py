@@ -64,6 +64,11 @@ class AppCoverage:
         return sum(1 for _, state in self.days if state == PENDING)
 
     @property
+    def day_ticks(self) -> str:
+        """An SVG path of a line between every two days, so the runs still read as days."""
+        return "".join(f"M{offset},0V1" for offset in range(1, len(self.days)))
+
+    @property
     def runs(self) -> list[DayRun]:
         """Consecutive days of one state, drawn as one bar of the strip (a handful, not 91)."""
         runs: list[DayRun] = []

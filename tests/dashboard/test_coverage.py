@@ -52,6 +52,7 @@ class CoverageTestCase(BaseTestCase):
         runs = [(run.state, run.width) for run in row.runs]
         assert runs == [(GAP, 88), (PENDING, 1), (APPLIED, 1), (GAP, 1)]
         assert row.runs[0].title.endswith("(88 days): no cost")
+        assert row.day_ticks.startswith("M1,0V1M2,0V1") and row.day_ticks.count("M") == 90
         assert row.runs[2].title == f"{today - dt.timedelta(days=1):%Y-%m-%d}: Applied"
 
     def test_the_page_costs_the_same_queries_whatever_the_data(self) -> None:
