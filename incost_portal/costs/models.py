@@ -208,6 +208,9 @@ class CostGroupTotal(models.Model):
     currency = models.CharField(max_length=3)
     spend = models.DecimalField(max_digits=24, decimal_places=5)
     row_count = models.PositiveIntegerField()
+    # The spend and row count are those of the group's last Applied request (the dashboard's
+    # "Applied"; otherwise the group's cost waits to be sent).
+    applied = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

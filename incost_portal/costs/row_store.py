@@ -159,18 +159,53 @@ class CostRowStore:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
 
 
-def group_totals_refresh(*, network_id: int, groups: str | None = None) -> None:
+def group_totals_refresh(
+    *, network_id: int, groups: str | None = None, params: Sequence[object] = ()
+) -> None:
     """Sum the current rows of the network's groups into CostGroupTotal: those that `groups` (a
-    SELECT of app_id, date, media_source) names, or all of them. Inside the caller's transaction."""
+    SELECT of app_id, date, media_source, with `params`) names, or all of them. Inside the
+    caller's transaction."""
     totals, rows = CostGroupTotal._meta.db_table, CostRow._meta.db_table
     among = f" AND (app_id, date, media_source) IN ({groups})" if groups else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {totals} WHERE network_id = %s{among}", [network_id])  # noqa: S608
+        cursor.execute(f"DELETE FROM {totals} WHERE network_id = %s{among}", [network_id, *params])  # noqa: S608
         cursor.execute(
-            f"INSERT INTO {totals} (network_id, app_id, date, media_source, currency, spend, row_count) "  # noqa: S608
-            f"SELECT network_id, app_id, date, media_source, currency, SUM(spend), COUNT(*) FROM {rows} "
-            f"WHERE network_id = %s{among} GROUP BY network_id, app_id, date, media_source, currency",
-            [network_id],
+            f"INSERT INTO {totals} (network_id, app_id, date, media_source, currency, spend, row_count, "  # noqa: S608
+            f"applied) SELECT network_id, app_id, date, media_source, currency, SUM(spend), COUNT(*), %s "
+            f"FROM {rows} WHERE network_id = %s{among} "
+            "GROUP BY network_id, app_id, date, media_source, currency",
+            [False, network_id, *params],
+        )
+    group_totals_applied_refresh(network_id=network_id, groups=groups, params=params)
+
+
+def group_totals_applied_refresh(
+    *, network_id: int, groups: str | None = None, params: Sequence[object] = ()
+) -> None:
+    """Set each total's `applied`: whether its spend and row count are those of the group in the
+    group's last Applied request (in creation order, as the send plan reads its history)."""
+    # Imported here: submissions builds on costs, not the other way round.
+    from incost_portal.submissions.models import State, Submission, SubmissionGroup
+
+    totals = CostGroupTotal._meta.db_table
+    sent, requests = SubmissionGroup._meta.db_table, Submission._meta.db_table
+    among = f" AND (app_id, date, media_source) IN ({groups})" if groups else ""
+
+    def last_applied(column: str) -> str:
+        return (
+            f"(SELECT g.{column} FROM {sent} g JOIN {requests} s ON s.id = g.submission_id "  # noqa: S608
+            f"WHERE g.network_id = {totals}.network_id AND g.app_id = {totals}.app_id "
+            f"AND g.date = {totals}.date AND g.media_source = {totals}.media_source "
+            f"AND s.currency = {totals}.currency AND s.state = %s "
+            "ORDER BY s.created_at DESC, s.id DESC LIMIT 1)"
+        )
+
+    # Spend within half the last decimal place: SQLite sums decimals as floating point.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {totals} SET applied = CASE WHEN ABS(spend - {last_applied('spend')}) < 0.000005 "  # noqa: S608
+            f"AND row_count = {last_applied('row_count')} THEN %s ELSE %s END WHERE network_id = %s{among}",
+            [State.APPLIED, State.APPLIED, True, False, network_id, *params],
         )
 
 

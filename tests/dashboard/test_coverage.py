@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incost_portal.costs.models import CostRow
-from incost_portal.costs.row_store import group_totals_refresh
+from incost_portal.costs.row_store import group_totals_applied_refresh, group_totals_refresh
 from incost_portal.dashboard.selectors import APPLIED, GAP, PENDING, dashboard_summary
 from incost_portal.networks.access import tenancy_for
 from incost_portal.submissions.models import State, Submission, SubmissionGroup
@@ -31,6 +31,7 @@ class CoverageTestCase(BaseTestCase):
             submission=submission, network=self.network, app=app, date=day, media_source="acme_int",
             content_hash="h", row_count=1, spend=Decimal("1.5"),
         )  # fmt: skip
+        group_totals_applied_refresh(network_id=self.network.pk)  # as sending does once Applied
 
     def summary(self):  # type: ignore[no-untyped-def]
         return dashboard_summary(tenancy=tenancy_for(self.ops, self.network.code))
@@ -54,6 +55,15 @@ class CoverageTestCase(BaseTestCase):
         assert row.runs[0].title.endswith("(88 days): no cost")
         assert row.day_ticks.startswith("M1,0V1M2,0V1") and row.day_ticks.count("M") == 90
         assert row.runs[2].title == f"{today - dt.timedelta(days=1):%Y-%m-%d}: Applied"
+
+    def test_a_day_corrected_after_it_was_applied_waits_again(self) -> None:
+        app, day = self.cast.ios_app, timezone.now().date() - dt.timedelta(days=1)
+        self.cost(app, day)
+        self.applied(app, day)
+        assert dict(next(r for r in self.summary().coverage if r.app == app).days)[day] == APPLIED
+        self.cost(app, day, campaign="c2")  # a second row: the group's spend is no longer the Applied one
+        row = next(r for r in self.summary().coverage if r.app == app)
+        assert dict(row.days)[day] == PENDING and row.pending == 1
 
     def test_the_page_costs_the_same_queries_whatever_the_data(self) -> None:
         self.login(self.ops)

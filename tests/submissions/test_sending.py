@@ -9,12 +9,13 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from incost_portal.costs.models import CostGroupTotal
 from incost_portal.incost.limiter import limiter_default
 from incost_portal.submissions.models import IllegalTransition, State, Submission, SubmissionEvent, Trigger
 from incost_portal.submissions.services.dispatch import submissions_dispatch_due
 from incost_portal.submissions.services.planning import send_plan_create, submission_resend
 from incost_portal.submissions.services.sending import submission_poll, submission_send
-from tests.wiring import ANDROID, IOS, Wired, cost_rows
+from tests.wiring import ANDROID, IOS, Wired, cost_rows, day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,6 +64,22 @@ def test_changed_cost_reaches_applied_and_the_ledger_equals_the_portal(wired: Wi
     assert applied.matched_records_percentage is not None
     kinds = list(applied.events.values_list("kind", flat=True))
     assert kinds[0] == "queued" and "upload" in kinds and kinds[-1] == "applied"
+
+
+@override_settings(**FAST)
+def test_the_totals_say_which_groups_hold_what_was_applied(wired: Wired) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 4)))
+    send_plan_create(network=wired.network)
+    assert not CostGroupTotal.objects.filter(applied=True).exists()  # planned, not Applied yet
+    drive()
+    assert set(CostGroupTotal.objects.values_list("applied", flat=True)) == {True}
+    # A correction of one day: that group waits again, the others stay Applied.
+    wired.put_cost(cost_rows(IOS, range(2, 3), spend="99.5"))
+    waiting = CostGroupTotal.objects.filter(applied=False)
+    assert [total.date for total in waiting] == [day(2)]
+    send_plan_create(network=wired.network)
+    drive()
+    assert set(CostGroupTotal.objects.values_list("applied", flat=True)) == {True}
 
 
 @override_settings(**FAST)

@@ -5,11 +5,31 @@ from django.db import migrations, models
 
 
 def sum_existing_rows(apps, schema_editor):
-    """Totals for the rows stored before the table existed, in one statement."""
+    """Totals for the rows stored before the table existed, and whether each matches the group's
+    last Applied request (as costs.row_store keeps them from then on)."""
     schema_editor.execute(
-        "INSERT INTO costs_costgrouptotal (network_id, app_id, date, media_source, currency, spend, row_count) "
-        "SELECT network_id, app_id, date, media_source, currency, SUM(spend), COUNT(*) FROM costs_costrow "
-        "GROUP BY network_id, app_id, date, media_source, currency"
+        "INSERT INTO costs_costgrouptotal "
+        "(network_id, app_id, date, media_source, currency, spend, row_count, applied) "
+        "SELECT network_id, app_id, date, media_source, currency, SUM(spend), COUNT(*), %s "
+        "FROM costs_costrow GROUP BY network_id, app_id, date, media_source, currency",
+        [False],
+    )
+
+    def last_applied(column):
+        return (
+            f"(SELECT g.{column} FROM submissions_submissiongroup g "
+            "JOIN submissions_submission s ON s.id = g.submission_id "
+            "WHERE g.network_id = costs_costgrouptotal.network_id "
+            "AND g.app_id = costs_costgrouptotal.app_id AND g.date = costs_costgrouptotal.date "
+            "AND g.media_source = costs_costgrouptotal.media_source "
+            "AND s.currency = costs_costgrouptotal.currency AND s.state = 'applied' "
+            "ORDER BY s.created_at DESC, s.id DESC LIMIT 1)"
+        )
+
+    schema_editor.execute(
+        f"UPDATE costs_costgrouptotal SET applied = CASE WHEN ABS(spend - {last_applied('spend')}) "
+        f"< 0.000005 AND row_count = {last_applied('row_count')} THEN %s ELSE %s END",
+        [True, False],
     )
 
 
@@ -18,6 +38,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('costs', '0003_costrow_network_date'),
         ('networks', '0002_invitation_sendschedule'),
+        ('submissions', '0001_initial'),
     ]
 
     operations = [
@@ -30,6 +51,7 @@ class Migration(migrations.Migration):
                 ('currency', models.CharField(max_length=3)),
                 ('spend', models.DecimalField(decimal_places=5, max_digits=24)),
                 ('row_count', models.PositiveIntegerField()),
+                ('applied', models.BooleanField(default=False)),
                 ('app', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='networks.app')),
                 ('network', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='networks.network')),
             ],

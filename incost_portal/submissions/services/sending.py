@@ -12,10 +12,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from incost_portal.costs.row_store import group_totals_applied_refresh
 from incost_portal.incost import codes
 from incost_portal.incost.answers import InCostError, JobStatus
 from incost_portal.incost.services import incost_client_for
-from incost_portal.submissions.models import Event, State, Submission, SubmissionEvent
+from incost_portal.submissions.models import Event, State, Submission, SubmissionEvent, SubmissionGroup
 from incost_portal.submissions.services.enqueue import poll_enqueue, send_enqueue
 
 logger = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ def _status_words(status: JobStatus) -> str:
 
 def _status_applied_to(submission: Submission, status: JobStatus, polls: int) -> State:
     if status.status == codes.APPLIED:
-        submission.move(
+        moved = submission.move(
             State.APPLIED,
             status_polls=polls,
             claimed_at=None,
@@ -203,6 +204,8 @@ def _status_applied_to(submission: Submission, status: JobStatus, polls: int) ->
             error_message="",
         )
         _event(submission, Event.APPLIED)
+        if moved:
+            _totals_applied(submission)
         return State.APPLIED
     if status.status in (codes.VALIDATION_ERROR, codes.FAILED):
         code = status.error_code or (
@@ -235,6 +238,14 @@ def _status_applied_to(submission: Submission, status: JobStatus, polls: int) ->
     )
     poll_enqueue(submission.pk, submission.due_at)
     return State.SUBMITTED
+
+
+def _totals_applied(submission: Submission) -> None:
+    """The groups' totals now say whether they still hold what this request carried."""
+    groups = (
+        f"SELECT app_id, date, media_source FROM {SubmissionGroup._meta.db_table} WHERE submission_id = %s"  # noqa: S608
+    )
+    group_totals_applied_refresh(network_id=submission.network_id, groups=groups, params=[submission.pk])
 
 
 def _poll_failed(submission: Submission, error: InCostError, polls: int, started: float) -> State:
