@@ -191,21 +191,19 @@ def group_totals_applied_refresh(
     sent, requests = SubmissionGroup._meta.db_table, Submission._meta.db_table
     among = f" AND (app_id, date, media_source) IN ({groups})" if groups else ""
 
-    def last_applied(column: str) -> str:
-        return (
-            f"(SELECT g.{column} FROM {sent} g JOIN {requests} s ON s.id = g.submission_id "  # noqa: S608
-            f"WHERE g.network_id = {totals}.network_id AND g.app_id = {totals}.app_id "
-            f"AND g.date = {totals}.date AND g.media_source = {totals}.media_source "
-            f"AND s.currency = {totals}.currency AND s.state = %s "
-            "ORDER BY s.created_at DESC, s.id DESC LIMIT 1)"
-        )
-
-    # Spend within half the last decimal place: SQLite sums decimals as floating point.
+    last_applied = (
+        f"SELECT ROUND(g.spend, 5), g.row_count FROM {sent} g JOIN {requests} s ON s.id = g.submission_id "  # noqa: S608
+        f"WHERE g.network_id = {totals}.network_id AND g.app_id = {totals}.app_id "
+        f"AND g.date = {totals}.date AND g.media_source = {totals}.media_source "
+        f"AND s.currency = {totals}.currency AND s.state = %s "
+        "ORDER BY s.created_at DESC, s.id DESC LIMIT 1"
+    )
+    # ROUND: SQLite sums decimals as floating point (0.1 + 0.2 is not 0.3 there).
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {totals} SET applied = CASE WHEN ABS(spend - {last_applied('spend')}) < 0.000005 "  # noqa: S608
-            f"AND row_count = {last_applied('row_count')} THEN %s ELSE %s END WHERE network_id = %s{among}",
-            [State.APPLIED, State.APPLIED, True, False, network_id, *params],
+            f"UPDATE {totals} SET applied = CASE WHEN (ROUND(spend, 5), row_count) = ({last_applied}) "  # noqa: S608
+            f"THEN %s ELSE %s END WHERE network_id = %s{among}",
+            [State.APPLIED, True, False, network_id, *params],
         )
 
 

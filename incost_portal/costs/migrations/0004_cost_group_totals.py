@@ -15,20 +15,18 @@ def sum_existing_rows(apps, schema_editor):
         [False],
     )
 
-    def last_applied(column):
-        return (
-            f"(SELECT g.{column} FROM submissions_submissiongroup g "
-            "JOIN submissions_submission s ON s.id = g.submission_id "
-            "WHERE g.network_id = costs_costgrouptotal.network_id "
-            "AND g.app_id = costs_costgrouptotal.app_id AND g.date = costs_costgrouptotal.date "
-            "AND g.media_source = costs_costgrouptotal.media_source "
-            "AND s.currency = costs_costgrouptotal.currency AND s.state = 'applied' "
-            "ORDER BY s.created_at DESC, s.id DESC LIMIT 1)"
-        )
-
+    last_applied = (
+        "SELECT ROUND(g.spend, 5), g.row_count FROM submissions_submissiongroup g "
+        "JOIN submissions_submission s ON s.id = g.submission_id "
+        "WHERE g.network_id = costs_costgrouptotal.network_id "
+        "AND g.app_id = costs_costgrouptotal.app_id AND g.date = costs_costgrouptotal.date "
+        "AND g.media_source = costs_costgrouptotal.media_source "
+        "AND s.currency = costs_costgrouptotal.currency AND s.state = 'applied' "
+        "ORDER BY s.created_at DESC, s.id DESC LIMIT 1"
+    )
     schema_editor.execute(
-        f"UPDATE costs_costgrouptotal SET applied = CASE WHEN ABS(spend - {last_applied('spend')}) "
-        f"< 0.000005 AND row_count = {last_applied('row_count')} THEN %s ELSE %s END",
+        "UPDATE costs_costgrouptotal SET applied = CASE WHEN (ROUND(spend, 5), row_count) = "
+        f"({last_applied}) THEN %s ELSE %s END",
         [True, False],
     )
 
