@@ -15,6 +15,10 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='submission',
+            index=models.Index(fields=['network', 'state', 'finished_at'], name='submission_network_state'),
+        ),
+        migrations.AddIndex(
+            model_name='submission',
             index=models.Index(fields=['app', 'state', 'date_to'], name='submission_app_last_date'),
         ),
         migrations.AddIndex(
