@@ -197,9 +197,10 @@ class CostRow(models.Model):
 class CostGroupTotal(models.Model):
     """Spend and row count of one (app, date, media source) group's current rows, per currency.
 
-    Written only by CostRowStore, in the transaction that replaces the group's rows, so it always
-    agrees with them. The Costs page's totals and chart and the dashboard's coverage read these
-    few thousand sums rather than a million rows."""
+    Written only by costs.row_store: the sums in the transaction that replaces the group's rows,
+    so they always agree with them; `applied` then, and again when a request of the group is
+    Applied. The Costs page's totals and chart and the dashboard's coverage read these few
+    thousand rows rather than a million."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+", db_index=False)

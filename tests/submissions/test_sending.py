@@ -5,14 +5,17 @@ import time
 import uuid
 from datetime import timedelta
 
+import django_rq
 import pytest
 from django.test import override_settings
 from django.utils import timezone
+from rq.job import Job, JobStatus
 
 from incost_portal.costs.models import CostGroupTotal
 from incost_portal.incost.limiter import limiter_default
 from incost_portal.submissions.models import IllegalTransition, State, Submission, SubmissionEvent, Trigger
 from incost_portal.submissions.services.dispatch import submissions_dispatch_due
+from incost_portal.submissions.services.enqueue import QUEUE, job_id_for
 from incost_portal.submissions.services.planning import send_plan_create, submission_resend
 from incost_portal.submissions.services.sending import submission_poll, submission_send
 from tests.wiring import ANDROID, IOS, Wired, cost_rows, day
@@ -190,11 +193,6 @@ def test_the_dispatcher_takes_back_a_dead_workers_claim(wired: Wired) -> None:
 @pytest.mark.parametrize("killed", ["before it started the job", "while it ran the job"])
 @override_settings(**FAST)
 def test_a_job_lost_with_a_killed_worker_is_enqueued_again(wired: Wired, killed: str) -> None:
-    import django_rq
-    from rq.job import Job, JobStatus
-
-    from incost_portal.submissions.services.enqueue import QUEUE, job_id_for
-
     wired.put_cost(cost_rows(IOS, range(1, 2)))
     send_plan_create(network=wired.network)
     submission = Submission.objects.get()
