@@ -13,7 +13,7 @@ from django.utils import timezone
 from incost_portal.costs.models import CostGroupTotal, CostUpload
 from incost_portal.incost.limiter import limiter_default
 from incost_portal.networks.access import Tenancy
-from incost_portal.networks.models import ApiToken, App, MediaSource
+from incost_portal.networks.models import ApiToken, App, MediaSource, Network
 from incost_portal.networks.selectors import api_token_active, send_schedule_for
 from incost_portal.submissions.models import IN_FLIGHT, State, Submission
 from incost_portal.submissions.services.schedules import next_slot
@@ -106,7 +106,9 @@ class DashboardSummary:
         return round(100 * (self.calls_used_today or 0) / self.calls_per_day)
 
 
-def _calls_used(token: ApiToken | None) -> int | None:
+def dashboard_calls_used(*, network: Network) -> int | None:
+    """Today's calls of the network's token (it moves with every call, so it is read per request)."""
+    token = api_token_active(network=network)
     if token is None:
         return 0
     try:
@@ -223,7 +225,10 @@ def _attention(tenancy: Tenancy, summary: "DashboardSummary", apps: list[App]) -
     return items
 
 
-def dashboard_summary(*, tenancy: Tenancy, now: datetime | None = None) -> DashboardSummary:
+def dashboard_summary(
+    *, tenancy: Tenancy, calls_used_today: int | None, now: datetime | None = None
+) -> DashboardSummary:
+    """Everything on the dashboard but the calls of today, which the caller read just before."""
     now = now or timezone.now()
     network = tenancy.network
     apps = list(App.objects.filter(network=network).order_by("app_id"))
@@ -233,7 +238,7 @@ def dashboard_summary(*, tenancy: Tenancy, now: datetime | None = None) -> Dashb
         apps_sending=sum(1 for app in apps if app.enabled and app.send_cost),
         media_sources=MediaSource.objects.filter(network=network).count(),
         token=token,
-        calls_used_today=_calls_used(token),
+        calls_used_today=calls_used_today,
         calls_per_day=settings.INCOST_CALLS_PER_DAY,
         next_send=next_slot(send_schedule_for(network=network), now),
         in_flight=Submission.objects.filter(network=network, state__in=IN_FLIGHT).count(),

@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from incost_portal.networks.models import Membership, Network, Role
+from incost_portal.networks.selectors import membership_list
 
 LAST_NETWORK_SESSION_KEY = "last_network"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -42,6 +43,8 @@ class Tenancy:
 
     network: Network
     membership: Membership
+    # All the user's memberships (this one among them), for the network switcher.
+    memberships: tuple[Membership, ...] = ()
 
     @property
     def role(self) -> str:
@@ -64,12 +67,16 @@ def tenancy_for(user: Any, network_code: uuid.UUID | str, *, need: Access = Acce
     """Resolve a user's membership in a network, or raise 404 (outsider) / 403 (role too low)."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    membership = (
-        Membership.objects.select_related("network").filter(user=user, network__code=network_code).first()
-    )
+    try:
+        code = network_code if isinstance(network_code, uuid.UUID) else uuid.UUID(str(network_code))
+    except ValueError:
+        raise Http404("No such network.") from None
+    # All of them in one query: the page's network switcher lists them anyway.
+    memberships = tuple(membership_list(user=user))
+    membership = next((m for m in memberships if m.network.code == code), None)
     if membership is None:
         raise Http404("No such network.")
-    tenancy = Tenancy(network=membership.network, membership=membership)
+    tenancy = Tenancy(network=membership.network, membership=membership, memberships=memberships)
     if tenancy.access < need:
         raise PermissionDenied("Your role in this network does not allow this.")
     return tenancy

@@ -11,5 +11,7 @@ def tenancy(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     current = getattr(request, "tenancy", None)
+    if current is not None and current.memberships:
+        return {"tenancy": current, "my_memberships": current.memberships}
     # Lazy: evaluated only by templates that show the switcher.
     return {"tenancy": current, "my_memberships": lambda: membership_list(user=user)}

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from incost_portal.networks.page_cache import network_changed
+
 
 class State(models.TextChoices):
     PLANNED = "planned", "Planned"  # waits for its time (e.g. tomorrow's call budget)
@@ -124,6 +126,7 @@ class Submission(models.Model):
         )
         if changed != 1:
             return False
+        network_changed(self.network_id)
         self.state = to
         for name, value in fields.items():
             setattr(self, name, value)

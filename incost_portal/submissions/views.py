@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from incost_portal.networks.access import Access, Tenancy, network_view, tenant_object
@@ -27,14 +28,19 @@ def _filtered(request: HttpRequest, tenancy: Tenancy) -> tuple[SubmissionFilterF
     return form, submission_list(network=network, **form.filters())
 
 
-@network_view(Access.READ)
-def submission_list_view(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+def _jobs_table(request: HttpRequest, tenancy: Tenancy) -> dict[str, object]:
     form, submissions = _filtered(request, tenancy)
     page = Paginator(submissions, PAGE_SIZE).get_page(request.GET.get("page"))
     live = any(submission.state in IN_FLIGHT for submission in page.object_list)
-    context = {"form": form, "page": page, "live": live, "backfill_form": BackfillForm()}
+    return {"form": form, "page": page, "live": live}
+
+
+@network_view(Access.READ)
+def submission_list_view(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    # Lazy: read only when the page's cached fragments must be rendered again.
+    jobs = SimpleLazyObject(lambda: _jobs_table(request, tenancy))
     template = "submissions/_table.html" if request.htmx else "submissions/list.html"
-    return render(request, template, context)
+    return render(request, template, {"jobs": jobs, "backfill_form": BackfillForm()})
 
 
 @network_view(Access.READ)

@@ -34,7 +34,7 @@ class CoverageTestCase(BaseTestCase):
         group_totals_applied_refresh(network_id=self.network.pk)  # as sending does once Applied
 
     def summary(self):  # type: ignore[no-untyped-def]
-        return dashboard_summary(tenancy=tenancy_for(self.ops, self.network.code))
+        return dashboard_summary(tenancy=tenancy_for(self.ops, self.network.code), calls_used_today=0)
 
     def test_days_are_applied_pending_or_gaps_in_the_apps_time_zone(self) -> None:
         app = self.cast.ios_app
