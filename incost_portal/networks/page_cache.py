@@ -14,6 +14,7 @@ network's row lock would serialise every worker and could deadlock): a page rend
 reads the new data under the old number, which is newer than that number promised, not older.
 """
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -40,10 +41,10 @@ PER_DAY, PER_MINUTE = "day", "minute"
 
 def network_changed(network_id: int) -> None:
     """Move the network's data version once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: _version_move(network_id))
+    transaction.on_commit(functools.partial(version_move, network_id))
 
 
-def _version_move(network_id: int) -> None:
+def version_move(network_id: int) -> None:
     Network.objects.filter(pk=network_id).update(data_version=F("data_version") + 1)
 
 

@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -74,6 +75,8 @@ class ListTestCase(JobsTestCase):
         assert self.client.get(self.url("submissions:list")).status_code == 404
         assert self.client.get(self.url("submissions:export")).status_code == 404
 
+    # The render itself, not the cached fragment (tests/networks/test_page_cache.py has that).
+    @override_settings(PAGE_CACHE_SECONDS=0)
     def test_constant_queries(self) -> None:
         self.login(self.ops)
         self.job()
