@@ -17,6 +17,7 @@ from incost_portal.networks import page_cache
 from incost_portal.networks.access import Access
 from incost_portal.networks.models import Network, Role
 from incost_portal.networks.services import (
+    api_token_revoke,
     api_token_set,
     app_send_cost_set,
     membership_set,
@@ -83,10 +84,11 @@ class CachedPagesTestCase(CostPagesTestCase, JobsTestCase):
         self.assertContains(done, "Applied")
 
         api_token_set(network=self.network, plaintext=TOKEN, user=self.admin)
+        self.assertContains(self.client.get(self.url("dashboard:index")), "…ABCD")
         app_send_cost_set(network=self.network, app=self.cast.ios_app, send_cost=False, actor=self.admin)
-        dashboard = self.client.get(self.url("dashboard:index"))
-        self.assertContains(dashboard, "…ABCD")
-        self.assertContains(dashboard, "Sending is off for id123456789")
+        self.assertContains(self.client.get(self.url("dashboard:index")), "Sending is off for id123456789")
+        api_token_revoke(network=self.network, actor=self.admin)
+        self.assertContains(self.client.get(self.url("dashboard:index")), "Missing")
 
         renamed = Network.objects.get(pk=self.network.pk)
         renamed.name = "Acme Media"
