@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from incost_portal.costs.services import cost_upload_create
 from incost_portal.networks.models import App
-from incost_portal.submissions.models import Submission
+from incost_portal.submissions.models import State, Submission
 from tests.browser.conftest import log_in
 from tests.cast import PASSWORD, Cast
 from tests.hardening.pages import own_objects
@@ -85,7 +85,9 @@ def test_no_page_is_refused_anything_and_htmx_still_works(
     # htmx: the jobs table reads itself again while a job is on its way.
     page.goto(f"{base}/jobs/")
     expect(page.locator('#jobs-table [data-state="queued"]')).to_have_count(1)
-    Submission.objects.filter(code=objects["submission_code"]).update(state="applied")
+    job = Submission.objects.get(code=objects["submission_code"])
+    for state in (State.SENDING, State.SUBMITTED, State.POLLING, State.APPLIED):  # as a worker moves it
+        assert job.move(state)
     expect(page.locator('#jobs-table [data-state="applied"]')).to_have_count(1, timeout=10_000)
 
     # The confirm dialogs (data-confirm, static/js/confirm.js): dismissed, nothing is removed.
