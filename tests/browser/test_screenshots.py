@@ -1,4 +1,4 @@
-"""README screenshots of the cost pages with demo-like data. Skipped unless SCREENSHOTS_DIR is set:
+"""README screenshots of the main pages with demo-like data. Skipped unless SCREENSHOTS_DIR is set:
 
 SCREENSHOTS_DIR=docs/screenshots .venv/bin/python -m pytest tests/browser/test_screenshots.py
 """
@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from incost_portal.costs.services import cost_upload_create
 from incost_portal.networks.models import App, Role
 from incost_portal.networks.services import app_create, media_source_create, membership_set, network_create
 from tests.browser.conftest import log_in
-from tests.wiring import cost_csv
+from tests.submissions.workers import workers_running
+from tests.wiring import ANDROID, IOS, Wired, cost_csv, cost_rows
 
 pytestmark = [
     pytest.mark.browser,
@@ -96,3 +98,29 @@ def test_screenshots(page, tmp_path: Path, settings) -> None:  # type: ignore[no
     page.screenshot(path=str(out / "uploads-history.png"), full_page=True)
     page.goto(f"{base}/costs/upload/")
     page.screenshot(path=str(out / "upload-form.png"), full_page=True)
+
+
+def test_screenshots_of_the_dashboard_and_jobs(page, wired: Wired, tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    """Six weeks of cost sent to the sandbox and Applied, a correction not sent yet, a media source
+    AppsFlyer does not know (its job fails with ic213)."""
+    out = Path(os.environ["SCREENSHOTS_DIR"])
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    wired.user.set_password("incost-demo")
+    wired.user.save()
+    wired.put_cost(
+        cost_rows(IOS, range(4, 46), geos=("US", "DE")) + cost_rows(ANDROID, range(4, 40), spend="7.25")
+    )
+    base = f"/n/{wired.network.code}"
+    log_in(page, wired.user.get_username(), "incost-demo")
+    with workers_running(tmp_path, count=1, cron=True):
+        page.goto(f"{base}/jobs/")
+        page.get_by_role("button", name="Send now").click()
+        expect(page.locator('#jobs-table [data-state="applied"]')).to_have_count(2, timeout=120_000)
+        wired.put_cost(cost_rows(ANDROID, range(2, 4), source="unregistered_int"))
+        page.get_by_role("button", name="Send now").click()
+        expect(page.locator('#jobs-table [data-state="failed"]')).to_have_count(1, timeout=60_000)
+    wired.put_cost(cost_rows(IOS, range(4, 7), spend="12"))  # corrected, waiting for the next send
+    page.goto(f"{base}/")
+    page.screenshot(path=str(out / "dashboard.png"), full_page=False)
+    page.goto(f"{base}/jobs/")
+    page.screenshot(path=str(out / "jobs.png"), full_page=False)
