@@ -3,7 +3,8 @@
 The busiest pages (dashboard, costs, jobs) read a network's data that changes a few times an hour
 and is read all day. Each network carries `data_version`, a counter moved by every change to data
 those pages show; a fragment is cached under the version it was rendered at, so a change makes
-every older fragment unreachable at once: nothing is invalidated by hand, nothing stale is served.
+every older fragment unreachable at once: nothing is invalidated by hand, and nothing the portal
+changed is served stale.
 
 Changes made through the ORM (save, delete) move the version by the signals that `track` connects;
 the few writers that go around the ORM (the cost row store's SQL, a submission's conditional
