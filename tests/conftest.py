@@ -82,35 +82,3 @@ def cast(db: None) -> "Cast":
     from tests.cast import make_cast
 
     return make_cast()
-
-
-@pytest.fixture(autouse=True)
-def page_cache_empty() -> None:
-    """Each test starts with no cached page fragments (a rolled-back network's id comes again)."""
-    from django.core.cache import caches
-
-    caches["pages"].clear()
-
-
-@pytest.fixture(autouse=True)
-def page_versions_move_in_test_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test wrapped in a transaction (TestCase, django_db) never commits, so the network data
-    version, which the product moves after a commit, would never move there: inside such a test
-    it moves at once, in the test's transaction (rolled back with a savepoint, as a failed write
-    is). Tests without that wrapper (transaction=True, the browser and worker tests) commit for
-    real and take the product's own path."""
-    from django.db import connection, transaction
-
-    from incost_portal.networks import page_cache
-
-    on_commit = transaction.on_commit
-
-    def on_commit_or_now(func, using=None, robust=False):  # type: ignore[no-untyped-def]
-        blocks = connection.atomic_blocks
-        in_test = bool(blocks) and getattr(blocks[0], "_from_testcase", False)
-        if in_test and getattr(func, "func", None) is page_cache.version_move:
-            func()
-        else:
-            on_commit(func, using=using, robust=robust)
-
-    monkeypatch.setattr(transaction, "on_commit", on_commit_or_now)

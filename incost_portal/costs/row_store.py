@@ -21,7 +21,6 @@ from django.db import connection
 from incost_portal.costs.fields import DIMENSIONS, INCOST_FIELDS, NUMERIC
 from incost_portal.costs.models import CostGroupTotal, CostRow
 from incost_portal.costs.validation import CheckedChunk
-from incost_portal.networks.page_cache import network_changed
 
 STAGE = "costs_stage"
 # The staging table's columns, in the order rows are written: the InCost text fields, from fields.py.
@@ -199,8 +198,6 @@ def group_totals_applied_refresh(
         f"AND s.currency = {totals}.currency AND s.state = %s "
         "ORDER BY s.created_at DESC, s.id DESC LIMIT 1"
     )
-    # Every change of rows (group_totals_refresh calls this) or of what was Applied passes here.
-    network_changed(network_id)
     # ROUND: SQLite sums decimals as floating point (0.1 + 0.2 is not 0.3 there).
     with connection.cursor() as cursor:
         cursor.execute(

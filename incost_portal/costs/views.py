@@ -9,7 +9,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from incost_portal.costs import editing, previews
@@ -41,12 +40,6 @@ def _cost_filter(request: HttpRequest, tenancy: Tenancy) -> CostFilterForm:
 @network_view(Access.READ)
 def cost_list(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     """The network's current cost: filters, totals, spend per day by media source, the rows."""
-    # Lazy: read only when the page's cached fragment must be rendered again.
-    listing = SimpleLazyObject(lambda: _cost_listing(request, tenancy))
-    return render(request, "costs/list.html", {"listing": listing})
-
-
-def _cost_listing(request: HttpRequest, tenancy: Tenancy) -> dict[str, object]:
     form = _cost_filter(request, tenancy)
     filters = form.filters()
     rows = cost_rows_filtered(network=tenancy.network, **filters)
@@ -59,7 +52,8 @@ def _cost_listing(request: HttpRequest, tenancy: Tenancy) -> dict[str, object]:
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = totals.rows  # known already: no COUNT(*) over the rows again
     page = paginator.get_page(request.GET.get("page"))
-    return {"form": form, "page": page, "totals": totals, "chart": chart, "filters": filters}
+    context = {"form": form, "page": page, "totals": totals, "chart": chart, "filters": filters}
+    return render(request, "costs/list.html", context)
 
 
 @network_view(Access.READ)

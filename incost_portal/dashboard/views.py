@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.functional import SimpleLazyObject
 
 from incost_portal.dashboard.selectors import dashboard_calls_used, dashboard_summary
 from incost_portal.networks.access import LAST_NETWORK_SESSION_KEY, Access, Tenancy, network_view
@@ -25,8 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @network_view(Access.READ)
 def index(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     calls = dashboard_calls_used(network=tenancy.network)
-    # Lazy: read only when the page's cached fragment must be rendered again.
-    summary = SimpleLazyObject(lambda: dashboard_summary(tenancy=tenancy, calls_used_today=calls))
+    summary = dashboard_summary(tenancy=tenancy, calls_used_today=calls)
     return render(request, "dashboard/index.html", {"summary": summary, "calls_used_today": calls})
 
 

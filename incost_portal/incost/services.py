@@ -12,7 +12,6 @@ from incost_portal.incost.answers import InCostError, ListedApp
 from incost_portal.incost.client import InCostClient
 from incost_portal.incost.limiter import CallLimiter, limiter_default
 from incost_portal.networks.models import App, Network
-from incost_portal.networks.page_cache import network_changed
 from incost_portal.networks.selectors import api_token_active
 from incost_portal.networks.services import api_token_plaintext
 
@@ -119,8 +118,6 @@ def app_list_sync(
             .exclude(app_id__in=listed_ids)
             .update(enabled=False)
         )
-        if disabled:
-            network_changed(network.pk)
     logger.info(
         "App list of %s: %d listed, %d new, %d changed, %d disabled",
         network.slug,

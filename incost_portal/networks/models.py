@@ -25,25 +25,12 @@ class Network(models.Model):
     # Empty: settings.INCOST_BASE_URL. Set by platform staff only (the sandbox for dry runs).
     api_base_url = models.URLField(blank=True, help_text="Leave empty for AppsFlyer (INCOST_BASE_URL).")
     created_at = models.DateTimeField(auto_now_add=True)
-    # Moved by networks.page_cache.network_changed on every change to data the pages show: the
-    # version that cached page fragments are keyed by.
-    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        # A whole-row save of an object read earlier must not put an older data version back.
-        if not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "data_version"
-            ]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def incost_base_url(self) -> str:

@@ -27,7 +27,6 @@ from incost_portal.networks.models import (
     Role,
     SendSchedule,
 )
-from incost_portal.networks.page_cache import network_changed
 
 TOKEN_MIN_LENGTH = 20
 TOKEN_MAX_LENGTH = 8192
@@ -114,7 +113,6 @@ def api_token_revoke(*, network: Network, actor: Any) -> int:
         tokens = list(ApiToken.objects.select_for_update().filter(network=network, revoked_at__isnull=True))
         for token in tokens:
             ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
-            network_changed(network.pk)
             audit_record(
                 network=network,
                 actor=actor,
@@ -319,7 +317,6 @@ def media_source_remove(*, network: Network, source: MediaSource, actor: Any) ->
 
 def app_send_cost_set(*, network: Network, app: App, send_cost: bool, actor: Any) -> App:
     App.objects.filter(pk=app.pk, network=network).update(send_cost=send_cost)
-    network_changed(network.pk)
     app.send_cost = send_cost
     audit_record(
         network=network,

@@ -5,13 +5,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 
-from incost_portal.costs.models import CostRow
+from incost_portal.costs.models import CostGroupTotal, CostRow
 from incost_portal.networks.models import ApiToken, App, Network
 from incost_portal.networks.selectors import api_token_active
 from incost_portal.onboarding.models import ConnectionTest
 from incost_portal.submissions.models import IN_FLIGHT, Event, State, Submission
+from incost_portal.submissions.selectors import submission_list_version
 
 PASS, FAIL, WAITING, TODO = "pass", "fail", "waiting", "todo"
 CAMPAIGN_SHARE_NEEDED = Decimal(90)
@@ -191,3 +192,18 @@ def onboarding_for(*, network: Network) -> Onboarding:
     send_steps, submission = _test_send_steps(network)
     steps = [*_token_steps(network), _apps_step(network), *send_steps, _hierarchy_step(network)]
     return Onboarding(steps=steps, test_submission=submission)
+
+
+def onboarding_version(*, network: Network) -> str:
+    """Changes whenever a step's evidence can change (a few index probes): the version of the
+    polled checklist. Cost rows are replaced together with their group totals, whose ids move."""
+    parts = (
+        submission_list_version(network=network),
+        ConnectionTest.objects.filter(network=network).aggregate(id=Max("id"))["id"],
+        ApiToken.objects.filter(network=network).aggregate(id=Max("id"), at=Max("revoked_at")),
+        App.objects.filter(network=network).aggregate(
+            at=Max("last_synced_at"), n=Count("id", filter=Q(enabled=True))
+        ),
+        CostGroupTotal.objects.filter(network=network).aggregate(newest=Max("id"), n=Count("id")),
+    )
+    return repr(parts)

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 
 from incost_portal.incost.answers import InCostError
 from incost_portal.networks.access import Access, Tenancy, network_view
+from incost_portal.networks.polling import polled
 from incost_portal.networks.token_vault import TokenDecryptError
 from incost_portal.onboarding import services
-from incost_portal.onboarding.selectors import onboarding_for
+from incost_portal.onboarding.selectors import onboarding_for, onboarding_version
 
 # Pages an action may return to (never a URL taken from the request).
 _BACK = {"token": "networks:token", "apps": "dashboard:apps"}
@@ -24,6 +25,7 @@ def _back(request: HttpRequest, tenancy: Tenancy) -> HttpResponse:
 
 
 @network_view(Access.READ)
+@polled(lambda *, tenancy: onboarding_version(network=tenancy.network))
 def onboarding(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     context = {"onboarding": onboarding_for(network=tenancy.network)}
     template = "onboarding/_steps.html" if request.htmx else "onboarding/index.html"

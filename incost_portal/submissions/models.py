@@ -8,8 +8,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from incost_portal.networks.page_cache import network_changed
-
 
 class State(models.TextChoices):
     PLANNED = "planned", "Planned"  # waits for its time (e.g. tomorrow's call budget)
@@ -97,6 +95,8 @@ class Submission(models.Model):
             # The dashboard's last Applied cost date and time per app: one probe each.
             models.Index(fields=["app", "state", "date_to"], name="submission_app_last_date"),
             models.Index(fields=["app", "state", "finished_at"], name="submission_app_last_at"),
+            # The jobs list's poll version: the newest move of the network's requests, one probe.
+            models.Index(fields=["network", "updated_at"], name="submission_network_updated"),
         ]
 
     def __str__(self) -> str:
@@ -126,7 +126,6 @@ class Submission(models.Model):
         )
         if changed != 1:
             return False
-        network_changed(self.network_id)
         self.state = to
         for name, value in fields.items():
             setattr(self, name, value)

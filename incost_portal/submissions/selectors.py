@@ -3,12 +3,12 @@
 from collections.abc import Iterator
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from incost_portal.costs.incost_rows import COST_ROW_FIELDS, incost_row_bytes
 from incost_portal.costs.models import CostRow
 from incost_portal.networks.models import App, Network
-from incost_portal.submissions.models import IN_FLIGHT, Submission
+from incost_portal.submissions.models import IN_FLIGHT, Submission, SubmissionEvent
 from incost_portal.submissions.packing import Group
 
 
@@ -73,3 +73,19 @@ def submissions_in_flight(*, network: Network) -> int:
 def submission_state_counts(*, network: Network) -> dict[str, int]:
     rows = Submission.objects.filter(network=network).values("state").annotate(n=Count("id"))
     return {row["state"]: row["n"] for row in rows}
+
+
+def submission_list_version(*, network: Network) -> str:
+    """Changes whenever a request of the network is created or moves (two index probes): the
+    version of the polled jobs list."""
+    newest = Submission.objects.filter(network=network).aggregate(id=Max("id"), at=Max("updated_at"))
+    return f"{newest['id']}:{newest['at']}"
+
+
+def submission_version(*, network: Network, code: str) -> str:
+    """Changes whenever one request moves or its timeline grows: the version of its polled page."""
+    moved = Submission.objects.filter(network=network, code=code).values_list("pk", "updated_at").first()
+    if moved is None:
+        return "none"
+    last_event = SubmissionEvent.objects.filter(submission_id=moved[0]).aggregate(id=Max("id"))["id"]
+    return f"{moved[1]}:{last_event}"

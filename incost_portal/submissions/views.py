@@ -6,15 +6,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from incost_portal.networks.access import Access, Tenancy, network_view, tenant_object
+from incost_portal.networks.polling import polled
 from incost_portal.networks.selectors import app_list, member_list
 from incost_portal.submissions.exports import csv_safe, submission_csv_rows
 from incost_portal.submissions.forms import BackfillForm, SubmissionFilterForm
 from incost_portal.submissions.models import IN_FLIGHT, Submission, Trigger
-from incost_portal.submissions.selectors import submission_list
+from incost_portal.submissions.selectors import submission_list, submission_list_version, submission_version
 from incost_portal.submissions.services.planning import send_plan_create, submission_resend
 
 PAGE_SIZE = 50
@@ -28,22 +28,18 @@ def _filtered(request: HttpRequest, tenancy: Tenancy) -> tuple[SubmissionFilterF
     return form, submission_list(network=network, **form.filters())
 
 
-def _jobs_table(request: HttpRequest, tenancy: Tenancy) -> dict[str, object]:
+@network_view(Access.READ)
+@polled(lambda *, tenancy: submission_list_version(network=tenancy.network))
+def submission_list_view(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     form, submissions = _filtered(request, tenancy)
     page = Paginator(submissions, PAGE_SIZE).get_page(request.GET.get("page"))
     live = any(submission.state in IN_FLIGHT for submission in page.object_list)
-    return {"form": form, "page": page, "live": live}
+    context = {"form": form, "page": page, "live": live, "backfill_form": BackfillForm()}
+    return render(request, "submissions/_table.html" if request.htmx else "submissions/list.html", context)
 
 
 @network_view(Access.READ)
-def submission_list_view(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
-    # Lazy: read only when the page's cached fragments must be rendered again.
-    jobs = SimpleLazyObject(lambda: _jobs_table(request, tenancy))
-    template = "submissions/_table.html" if request.htmx else "submissions/list.html"
-    return render(request, template, {"jobs": jobs, "backfill_form": BackfillForm()})
-
-
-@network_view(Access.READ)
+@polled(lambda *, tenancy, submission_code: submission_version(network=tenancy.network, code=submission_code))
 def submission_detail(request: HttpRequest, submission_code: str, *, tenancy: Tenancy) -> HttpResponse:
     submission = tenant_object(
         tenancy, Submission.objects.select_related("app", "created_by").defer("payload"), code=submission_code

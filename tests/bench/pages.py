@@ -78,9 +78,7 @@ def _redis(context: BenchContext) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _server(
-    context: BenchContext, database_url: str, redis_url: str, *, page_cache: bool = True
-) -> Iterator[int]:
+def _server(context: BenchContext, database_url: str, redis_url: str) -> Iterator[int]:
     """gunicorn serving the portal (DEBUG off) with the bench's settings; its port."""
     port = free_port()
     env = {
@@ -91,7 +89,6 @@ def _server(
         "DEBUG": "0",
         "MEDIA_ROOT": str(context.workdir / "media"),
         "LOG_LEVEL": "WARNING",
-        **({} if page_cache else {"PAGE_CACHE_SECONDS": "0"}),
     }
     log = (context.workdir / "pages-gunicorn.log").open("ab")
     process = subprocess.Popen(
@@ -165,51 +162,12 @@ def page_figures(context: BenchContext) -> list[Figure]:
         with _redis(context) as redis_url:
             with _server(context, url, redis_url) as port:
                 figures = _measure(port, data, rows, submissions)
-            with _server(context, url, redis_url, page_cache=False) as port:
-                figures.extend(_measure_afresh(port, data))
             return figures
 
 
 def _pages(data: dict[str, object]) -> dict[str, str]:
     network = data["network"]
     return {"dashboard": f"/n/{network}/", "costs": f"/n/{network}/costs/", "jobs": f"/n/{network}/jobs/"}
-
-
-def _measure_afresh(port: int, data: dict[str, object]) -> list[Figure]:
-    """The same pages with the page cache off: what each costs when its data just changed (every
-    request renders it again), against the trivial view on that server."""
-    host, base = "127.0.0.1", f"http://127.0.0.1:{port}"
-    clients = [login(base, str(data["username"]), str(data["password"])) for _ in range(CLIENTS)]
-    pages = _pages(data)
-    load(
-        host=host,
-        port=port,
-        sessions=clients,
-        paths=[*pages.values(), "/bench/trivial/"],
-        seconds=WARM_SECONDS,
-    )
-    trivial = load(host=host, port=port, sessions=clients, paths=["/bench/trivial/"], seconds=RUN_SECONDS)
-    figures = []
-    for name, path in pages.items():
-        result = load(host=host, port=port, sessions=clients, paths=[path], seconds=RUN_SECONDS)
-        p95 = result.percentile(0.95)
-        figures.append(
-            Figure(
-                f"{name}: p95, {CLIENTS} clients, rendered afresh",
-                p95,
-                "ms",
-                trivial.percentile(0.95),
-                "trivial view p95",
-                p95 / trivial.percentile(0.95),
-                note=f"{result.throughput():.0f} req/s ({result.throughput() / trivial.throughput():.3f}x "
-                f"the trivial view's), {result.errors()} errors",
-            )
-        )
-    figures[0].note += (
-        "; page cache off (PAGE_CACHE_SECONDS=0): every request reads and renders the page, as the "
-        "first one after a change does"
-    )
-    return figures
 
 
 def _measure(port: int, data: dict[str, object], rows: int, submissions: int) -> list[Figure]:

@@ -410,8 +410,6 @@ class CostListTestCase(CostPagesTestCase):
         assert lines[0][:3] == ["date", "app_id", "media_source"]
         assert "'@SUM(A1)" in lines[1] and "12.5" in lines[1]
 
-    # The render itself, not the cached fragment (tests/networks/test_page_cache.py has that).
-    @override_settings(PAGE_CACHE_SECONDS=0)
     def test_the_page_costs_the_same_queries_whatever_the_data(self) -> None:
         self.stored(csv_bytes([row()]))
         self.login(self.ops)

@@ -2,7 +2,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -66,8 +65,6 @@ class CoverageTestCase(BaseTestCase):
         row = next(r for r in self.summary().coverage if r.app == app)
         assert dict(row.days)[day] == PENDING and row.pending == 1
 
-    # The render itself, not the cached fragment (tests/networks/test_page_cache.py has that).
-    @override_settings(PAGE_CACHE_SECONDS=0)
     def test_the_page_costs_the_same_queries_whatever_the_data(self) -> None:
         self.login(self.ops)
         url = self.url("dashboard:index")

@@ -101,6 +101,21 @@ class OnboardingPageTestCase(BaseTestCase):
             assert self.client.post(self.url(name)).status_code == 403
         assert self.client.get(self.url("onboarding:test_send")).status_code == 405
 
+    def test_an_unchanged_poll_is_answered_304(self) -> None:
+        self.login(self.reviewer)
+        poll = {"HX-Request": "true"}
+        first = self.client.get(self.url("onboarding:index"), headers=poll)
+        self.assertNotContains(first, "<h1>")  # the steps only
+        again = self.client.get(
+            self.url("onboarding:index"), headers={**poll, "If-None-Match": first["ETag"]}
+        )
+        assert again.status_code == 304
+        ConnectionTest.objects.create(network=self.network, token_fingerprint="f", ok=False, message="Nope")
+        changed = self.client.get(
+            self.url("onboarding:index"), headers={**poll, "If-None-Match": first["ETag"]}
+        )
+        assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
     def test_the_report_downloads(self) -> None:
         self.login(self.reviewer)
         response = self.client.get(self.url("onboarding:report"))

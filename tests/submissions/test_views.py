@@ -5,7 +5,6 @@ import io
 from decimal import Decimal
 
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -65,6 +64,44 @@ class ListTestCase(JobsTestCase):
         self.assertNotContains(response, "<h1>")  # the partial only
         assert done.code
 
+    def test_an_unchanged_poll_is_answered_304_without_a_render(self) -> None:
+        self.login(self.ops)
+        submission = self.job(state=State.POLLING)
+        poll = {"HX-Request": "true"}
+        first = self.client.get(self.url("submissions:list"), headers=poll)
+        assert first.status_code == 200 and first["ETag"]
+        assert "HX-Request" in first["Vary"]
+        with CaptureQueriesContext(connection) as queries:
+            again = self.client.get(
+                self.url("submissions:list"), headers={**poll, "If-None-Match": first["ETag"]}
+            )
+        assert again.status_code == 304 and not again.content
+        read = [query["sql"] for query in queries if "submissions_submission" in query["sql"]]
+        assert len(read) == 1 and "MAX(" in read[0]  # the version probe only: the list was never read
+        # The job moves: the same poll gets the new list.
+        assert submission.move(State.APPLIED, matched_records_percentage=Decimal("42.00"))
+        moved = self.client.get(
+            self.url("submissions:list"), headers={**poll, "If-None-Match": first["ETag"]}
+        )
+        assert moved.status_code == 200 and moved["ETag"] != first["ETag"]
+        self.assertContains(moved, "42.00%")
+        # A new job changes it too.
+        self.job(app=self.cast.android_app, state=State.PLANNED)
+        newer = self.client.get(
+            self.url("submissions:list"), headers={**poll, "If-None-Match": moved["ETag"]}
+        )
+        self.assertContains(newer, "com.acme.game")
+
+    def test_the_full_page_is_always_rendered(self) -> None:
+        # A full page carries flash messages ("Send now: ...") and CSRF tokens: never a 304.
+        self.login(self.ops)
+        self.job(state=State.SUBMITTED)
+        first = self.client.get(self.url("submissions:list"))
+        again = self.client.get(
+            self.url("submissions:list"), headers={"If-None-Match": first.get("ETag", "*")}
+        )
+        assert again.status_code == 200
+
     def test_it_shows_nothing_of_another_network(self) -> None:
         self.job(app=self.cast.other_app)
         self.login(self.admin)
@@ -75,8 +112,6 @@ class ListTestCase(JobsTestCase):
         assert self.client.get(self.url("submissions:list")).status_code == 404
         assert self.client.get(self.url("submissions:export")).status_code == 404
 
-    # The render itself, not the cached fragment (tests/networks/test_page_cache.py has that).
-    @override_settings(PAGE_CACHE_SECONDS=0)
     def test_constant_queries(self) -> None:
         self.login(self.ops)
         self.job()
@@ -100,6 +135,22 @@ class DetailTestCase(JobsTestCase):
         self.assertContains(response, "job id job-123")
         self.assertContains(response, "acme_int")
         self.assertNotContains(response, self.url("submissions:resend", submission.code))
+
+    def test_an_unchanged_poll_is_answered_304_until_the_timeline_grows(self) -> None:
+        submission = self.job(state=State.SUBMITTED)
+        self.login(self.reviewer)
+        poll = {"HX-Request": "true"}
+        first = self.client.get(self.url("submissions:detail", submission.code), headers=poll)
+        again = self.client.get(
+            self.url("submissions:detail", submission.code), headers={**poll, "If-None-Match": first["ETag"]}
+        )
+        assert again.status_code == 304
+        SubmissionEvent.objects.create(submission=submission, kind=Event.STATUS, message="In progress")
+        grown = self.client.get(
+            self.url("submissions:detail", submission.code), headers={**poll, "If-None-Match": first["ETag"]}
+        )
+        assert grown.status_code == 200
+        self.assertContains(grown, "In progress")
 
     def test_the_app_time_zone_is_shown_beside_utc(self) -> None:
         submission = self.job(app=self.cast.android_app)
