@@ -32,8 +32,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "ic228": (Severity.ERROR, "Two or more app IDs where one is allowed."),
     "ic229": (Severity.ERROR, "The row's app ID differs from the request's app."),
     "ic217": (Severity.ERROR, "Negative spend."),
-    "ic219": (Severity.ERROR, "Geo is not an ISO 3166 two-letter country code."),
-    "ic220": (Severity.ERROR, "Currency is not an ISO 4217 code."),
+    "ic219": (Severity.ERROR, "Geo is not a country code on AppsFlyer's list (ISO 3166 two letters)."),
+    "ic220": (Severity.ERROR, "Currency is not a code on AppsFlyer's list (ISO 4217 as AppsFlyer knows it)."),
     "ic221": (Severity.ERROR, "Two or more currencies for one app."),
     "ic222": (Severity.ERROR, "Duplicate row: same dimensions as another row."),
     "ic231": (Severity.ERROR, "Mixed granularity within one app, date and media source."),
@@ -47,6 +47,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "pw201": (Severity.WARNING, "Campaign name with characters that break attribution links."),
     "pw202": (Severity.WARNING, "Currency differs from the app's currency."),
     "pw203": (Severity.WARNING, "Hourly rows cover only part of the app's local day."),
+    "pw204": (Severity.WARNING, "A current ISO code AppsFlyer's published list lacks: it may refuse it."),
 }
 
 

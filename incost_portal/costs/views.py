@@ -20,6 +20,7 @@ from incost_portal.costs.reports import cost_rows_filtered, cost_upload_filtered
 from incost_portal.costs.samples import CONTENT_TYPES, sample_file
 from incost_portal.costs.selectors import cost_day_totals, cost_totals_of
 from incost_portal.costs.services import CostUploadBlocked, cost_upload_accept, cost_upload_create
+from incost_portal.incost import accepted_codes
 from incost_portal.networks.access import Access, Tenancy, network_view, tenant_object
 from incost_portal.networks.selectors import app_list, media_source_list
 
@@ -108,7 +109,7 @@ def upload(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
             form.add_error("file", error)
         else:
             return redirect("costs:upload_detail", tenancy.network.code, new.code)
-    return render(request, "costs/upload.html", {"form": form})
+    return render(request, "costs/upload.html", {"form": form, "accepted": accepted_codes})
 
 
 @network_view(Access.READ)

@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import threading
 from decimal import Decimal
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,9 @@ class SandboxServer(ThreadingHTTPServer):
         return conn
 
 
+ALLOWED_METHODS = ("GET", "POST", "PUT", "DELETE")
+
+
 class SandboxHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a requests.Session expects
     server: SandboxServer
@@ -72,6 +76,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._serve()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own errors (an unsupported method is its 501, a malformed request 400) in
+        JSON, as every other answer: an API client never gets an HTML page."""
+        self.close_connection = True  # the body of such a request was never read
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            allowed = ", ".join(ALLOWED_METHODS)
+            text = f"Method {self.command} is not allowed here; use {allowed}."
+            self._send(Answer(HTTPStatus.METHOD_NOT_ALLOWED, {"error": text}, headers={"Allow": allowed}))
+            return
+        self._send(Answer(code, {"error": message or HTTPStatus(code).phrase}))
 
     def log_message(self, format: str, *args: Any) -> None:
         # The request line only: headers (the token) are never logged.

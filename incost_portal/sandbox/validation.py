@@ -13,9 +13,8 @@ import json
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
-
-import pycountry
 
 from incost_portal.incost.codes import MESSAGES
 
@@ -41,7 +40,10 @@ KNOWN_FIELDS = frozenset(MANDATORY + OPTIONAL + METRICS)
 GRANULARITY_FIELDS = ("af_prt", "adset_id", "ad_id", "site_id", "geo", "channel", "keywords")
 DIMENSIONS = ("date", "app_id", "media_source", "af_prt", "campaign_id", "adset_id", "ad_id", "site_id")
 DIMENSIONS += ("geo", "channel", "keywords")
-EXTRA_CURRENCIES = frozenset({"CNH", "BTC"})
+# AppsFlyer's published lists of the codes it accepts (read from the data file the portal reads
+# too; a file, not an import: the sandbox stands apart from the portal's code).
+_LISTS = json.loads((Path(__file__).parent.parent / "incost" / "appsflyer_lists.json").read_text("utf-8"))
+CURRENCIES, COUNTRIES = frozenset(_LISTS["currency"]), frozenset(_LISTS["geo"])
 
 
 @dataclass(frozen=True)
@@ -116,14 +118,10 @@ def _row_values_problem(row: dict[str, Any], number: int, *, today: dt.date, his
     if not _is_number(spend) or spend < 0 or Decimal(spend).as_tuple().exponent < -5:  # type: ignore[operator]
         return _problem("ic217", number, f"spend {spend!r} must be a JSON number >= 0 with up to 5 decimals")
     geo = row.get("geo")
-    if geo is not None and (
-        not isinstance(geo, str) or len(geo) != 2 or pycountry.countries.get(alpha_2=geo.upper()) is None
-    ):
+    if geo is not None and (not isinstance(geo, str) or geo.upper() not in COUNTRIES):
         return _problem("ic219", number, repr(geo))
     currency = row["currency"]
-    if not isinstance(currency, str) or not (
-        currency in EXTRA_CURRENCIES or (len(currency) == 3 and pycountry.currencies.get(alpha_3=currency))
-    ):
+    if not isinstance(currency, str) or currency not in CURRENCIES:
         return _problem("ic220", number, repr(currency))
     for name, code in (("clicks", "ic241"), ("impressions", "ic242")):
         value = row.get(name)

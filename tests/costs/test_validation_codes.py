@@ -116,6 +116,12 @@ CASES: dict[str, Case] = {
         "pw201", J(row(campaign_name="summer sale")), J(row(campaign_name="summer-sale_2"))
     ),
     "pw202 currency of the app": Case("pw202", J(row(currency="EUR")), J(row(currency="USD"))),
+    "pw204 an ISO currency AppsFlyer's list lacks": Case(
+        "pw204",
+        J(row(currency="SLE", app_id="com.acme.game")),
+        J(row(currency="SLL", app_id="com.acme.game")),
+    ),
+    "pw204 a country AppsFlyer's list lacks": Case("pw204", J(row(geo="CW")), J(row(geo="AN"))),
     "pw203 part of a local day": Case(
         "pw203", C(*hours("2026-03-10", 20)), C(*hours("2026-03-10", 24)), "csv"
     ),

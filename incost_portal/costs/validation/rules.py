@@ -4,12 +4,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import pycountry
+from incost_portal.incost import accepted_codes
 
-# Built once: membership tests on these sets are the fast path of geo and currency checks.
-COUNTRY_CODES: frozenset[str] = frozenset(country.alpha_2 for country in pycountry.countries)
-# AppsFlyer also takes CNH (offshore yuan) and BTC, which ISO 4217 does not list.
-CURRENCY_CODES: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.currencies) | {"CNH", "BTC"}
+# What AppsFlyer accepts is its own published lists, not ISO's current ones (incost.accepted_codes).
+COUNTRY_CODES: frozenset[str] = accepted_codes.COUNTRIES
+CURRENCY_CODES: frozenset[str] = accepted_codes.CURRENCIES
+COUNTRIES_NOT_LISTED = accepted_codes.COUNTRIES_NOT_LISTED
+CURRENCIES_NOT_LISTED = accepted_codes.CURRENCIES_NOT_LISTED
+code_named = accepted_codes.code_named
 # Common mistakes, named in the message.
 COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
 

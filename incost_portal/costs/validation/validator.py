@@ -40,8 +40,10 @@ from incost_portal.costs.validation.columns import (
 from incost_portal.costs.validation.rules import (
     COUNT_COLUMN_RE,
     COUNT_RE,
+    COUNTRIES_NOT_LISTED,
     COUNTRY_CODES,
     COUNTRY_HINTS,
+    CURRENCIES_NOT_LISTED,
     CURRENCY_CODES,
     LINK_SAFE_COLUMN_RE,
     LINK_SAFE_RE,
@@ -50,6 +52,7 @@ from incost_portal.costs.validation.rules import (
     SPEND_RE,
     SURROGATE_RE,
     NetworkRules,
+    code_named,
 )
 
 
@@ -370,15 +373,10 @@ class CostValidator(AcrossRows):
         bad = (column.distinct or set()) - codes
         bad.discard("")
         if bad:
-            code = "ic219" if name == "geo" else "ic220"
+            messages = {value: _code_problem(name, value) for value in bad}
             for i, v in enumerate(column.values):
                 if v in bad:
-                    if name == "geo":
-                        hint = f" (use {COUNTRY_HINTS[v]})" if v in COUNTRY_HINTS else ""
-                        message = f"Geo {v!r} is not an ISO 3166 two-letter country code{hint}."
-                    else:
-                        message = f"Currency {v!r} is not an ISO 4217 code."
-                    found.append((i, name, code, message))
+                    found.append((i, name, *messages[v]))
 
     def _issues(self, chunk: RowChunk, found: list[Found]) -> list[Issue]:
         """The chunk's issues by row and field; a parse issue on a field hides the rule's issue."""
@@ -394,3 +392,23 @@ class CostValidator(AcrossRows):
             issues.append(Issue(row, name, code, message))
         issues.sort(key=lambda x: (x.row or 0, FIELD_ORDER.get(x.field, -1), x.code))
         return issues
+
+
+def _code_problem(name: str, value: str) -> tuple[str, str]:
+    """The code and message for a geo or currency that AppsFlyer's published list lacks."""
+    if name == "geo":
+        if value in COUNTRIES_NOT_LISTED:
+            listed = COUNTRIES_NOT_LISTED[value]
+            instead = f"it lists {listed!r} for that place" if listed else "it may refuse it"
+            return (
+                "pw204",
+                f"Geo {code_named(value, geo=True)} is not on AppsFlyer's list of countries: {instead}.",
+            )
+        hint = f" (use {COUNTRY_HINTS[value]})" if value in COUNTRY_HINTS else ""
+        return "ic219", f"Geo {code_named(value, geo=True)} is not a country code AppsFlyer accepts{hint}."
+    if value in CURRENCIES_NOT_LISTED:
+        return "pw204", (
+            f"Currency {code_named(value, geo=False)} is not on AppsFlyer's list of currencies: it lists "
+            f"{CURRENCIES_NOT_LISTED[value]!r} for that money."
+        )
+    return "ic220", f"Currency {code_named(value, geo=False)} is not a currency code AppsFlyer accepts."
