@@ -29,6 +29,7 @@ from requests.adapters import HTTPAdapter
 from incost_portal.incost import answers
 from incost_portal.incost.answers import AppListPage, InCostError, JobStatus, UploadAccepted
 from incost_portal.incost.limiter import APP_LIST, JOB_STATUS, UPLOAD, CallLimiter, retry_after
+from incost_portal.incost.redaction import TokenRedactor
 from incost_portal.networks import token_vault
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class InCostClient:
     ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.__token = token
+        self.__redactor = TokenRedactor(token)
         # The limiter's key: the stored ApiToken.fingerprint, or the same HMAC computed here.
         self.fingerprint = fingerprint or token_vault.fingerprint(token)
         self.limiter = limiter
@@ -159,7 +161,7 @@ class InCostClient:
             response.status_code,
             (time.monotonic() - started) * 1e3,
         )
-        body = self._body(response, self.__token)
+        body = self._body(response, self.__redactor)
         if response.status_code != 200:
             raise self._scrubbed(
                 answers.error_from_body(
@@ -171,24 +173,22 @@ class InCostClient:
         return body
 
     @staticmethod
-    def _body(response: requests.Response, token: str) -> Any:
+    def _body(response: requests.Response, redactor: TokenRedactor) -> Any:
         """The answer's JSON (a bare JSON string too), else its text (a proxy's error page).
 
-        A gateway that echoes the request must not carry the token into messages, rows or logs:
-        it is taken out of the raw text, before any cut (a cut token would no longer match).
+        A gateway that echoes the request must not carry the token, or any piece of it, into
+        messages, rows or logs: every string is redacted once decoded (JSON escapes undone) and
+        before any cut (a cut piece would no longer be found whole).
         """
         raw = response.content
-        secret = token.encode()
-        if secret and secret in raw:
-            raw = raw.replace(secret, b"[token]")
         try:
-            return json.loads(raw)  # bytes: UTF-8, -16 or -32 detected, as requests' .json() does
+            body = json.loads(raw)  # bytes: UTF-8, -16 or -32 detected, as requests' .json() does
         except ValueError:
-            return raw.decode("utf-8", errors="replace")[:2000]  # a gateway's page: enough to quote
+            return redactor.text(raw.decode("utf-8", errors="replace"))[:2000]  # a page: enough to quote
+        return redactor.value(body)
 
     def _scrubbed(self, error: InCostError) -> InCostError:
-        # A server that echoes the request must not carry the token into our logs.
-        if self.__token and self.__token in error.message:
-            error.message = error.message.replace(self.__token, "[token]")
-            error.args = (error.code, error.message)
+        # The body was redacted already; a message built from it is redacted again for safety.
+        error.message = self.__redactor.text(error.message)
+        error.args = (error.code, error.message)
         return error
