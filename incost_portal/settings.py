@@ -59,7 +59,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Before CsrfViewMiddleware reads the form (request phases run before any process_view).
+    # Both before CsrfViewMiddleware reads the form (request phases run before any process_view):
+    # the gate refuses bodies unread by their length and credentials, then a form too large to
+    # read goes back to its page with a message.
+    "incost_portal.runtime.middleware.RequestBodyGateMiddleware",
     "incost_portal.runtime.middleware.RequestTooBigMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -141,6 +144,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
+# Password reset emails: at most this many an hour per address and per client address.
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 3, minimum=1)
+PASSWORD_RESET_PER_CLIENT = env_int("PASSWORD_RESET_PER_CLIENT", 10, minimum=1)
+PASSWORD_RESET_WINDOW_SECONDS = 3600
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -95,7 +95,9 @@ def report(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
         "generated_at": timezone.now(),
         "generated_by": request.user,
     }
-    response = HttpResponse(render_to_string("onboarding/report.html", context), content_type="text/html")
+    response = HttpResponse(
+        render_to_string("onboarding/report.html", context), content_type="text/html; charset=utf-8"
+    )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = (
         f'attachment; filename="incost-onboarding-{tenancy.network.slug}-{stamp}.html"'

@@ -1,4 +1,5 @@
-"""Middleware of the whole portal: the Content-Security-Policy, and forms too large to read."""
+"""Middleware of the whole portal: the Content-Security-Policy, bodies refused before they are
+read, and forms too large to read."""
 
 from collections.abc import Callable
 
@@ -7,7 +8,13 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+)
 from django.template.defaultfilters import filesizeformat
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -25,6 +32,69 @@ class PortalCSPMiddleware(CSPMiddleware):
         if request.path_info.startswith(RQ_DASHBOARD_PREFIX) and parts.update is None:
             parts.update = {"script-src": [UNSAFE_INLINE], "style-src": [UNSAFE_INLINE]}
         return parts
+
+
+# What a signed-out visitor may send: a log-in or password form, never a file.
+ANONYMOUS_BODY_MAX = 64 * 1024
+# Room for the multipart framing and the other fields around the largest cost file.
+MULTIPART_SLACK = 1024 * 1024
+
+
+def body_limit(request: HttpRequest) -> int:
+    """The most bytes this request's body may declare before anything of it is read."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return ANONYMOUS_BODY_MAX
+    return settings.COST_UPLOAD_MAX_BYTES + MULTIPART_SLACK
+
+
+class RequestBodyGateMiddleware:
+    """Refuse a request body by its declared length and its credentials before a byte of it is read.
+
+    Django reads a form body (spooling files to disk) as soon as anything asks for request.POST, and
+    the CSRF check asks before a view runs: a signed-out POST of a gigabyte would be written to
+    /tmp before its 403. Here, in the request phase (before every process_view, CSRF's included):
+    a body over ANONYMOUS_BODY_MAX from someone signed out, or over the cost file limit from anyone,
+    is answered 413 unread; a body over ANONYMOUS_BODY_MAX is read only with the CSRF cookie and,
+    when the browser names it, the portal's own origin (anything else would fail CSRF anyway).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0  # Django reads nothing of a body whose length it cannot read
+        if declared > ANONYMOUS_BODY_MAX:
+            limit = body_limit(request)
+            if declared > limit:
+                return self._too_large(declared, limit)
+            if not getattr(request, "_dont_enforce_csrf_checks", False) and not self._credentialed(request):
+                return HttpResponseForbidden(
+                    "This request was refused before it was read: it does not come from a page of "
+                    "this portal. Reload the page and try again.",
+                    content_type="text/plain; charset=utf-8",
+                )
+        return self.get_response(request)
+
+    @staticmethod
+    def _credentialed(request: HttpRequest) -> bool:
+        if settings.CSRF_COOKIE_NAME not in request.COOKIES:
+            return False
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True  # CSRF's own check (Referer, token) follows
+        good = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+        return origin == good or origin in settings.CSRF_TRUSTED_ORIGINS
+
+    @staticmethod
+    def _too_large(declared: int, limit: int) -> HttpResponse:
+        text = (
+            f"What was sent ({filesizeformat(declared)}) is larger than the {filesizeformat(limit)} "
+            "this portal accepts here; nothing of it was read."
+        )
+        return HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
 
 
 class RequestTooBigMiddleware:

@@ -120,4 +120,5 @@ class OnboardingPageTestCase(BaseTestCase):
         self.login(self.reviewer)
         response = self.client.get(self.url("onboarding:report"))
         assert response["Content-Disposition"].startswith("attachment;")
+        assert response["Content-Type"] == "text/html; charset=utf-8"
         self.assertContains(response, "InCost integration test: Acme Ads")

@@ -90,3 +90,27 @@ def test_production_settings_refuse_to_start_without_token_keys() -> None:
     )
     assert result.returncode != 0
     assert "TOKEN_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_production_settings_refuse_a_key_of_one_repeated_character() -> None:
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="incost_portal.production",
+        SECRET_KEY="a" * 60,
+        TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr and "5 different characters" in result.stderr
+
+
+def test_production_settings_refuse_token_keys_that_are_not_fernet_keys() -> None:
+    good = Fernet.generate_key().decode()
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="incost_portal.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        TOKEN_ENCRYPTION_KEYS=f"{good},not-a-fernet-key-at-all",
+    )
+    assert result.returncode != 0
+    assert "key 2 is not a Fernet key" in result.stderr
+    assert "not-a-fernet-key-at-all" not in result.stderr + result.stdout
