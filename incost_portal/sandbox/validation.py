@@ -17,7 +17,7 @@ from typing import Any
 
 import pycountry
 
-from incost_portal.incost.codes import MESSAGES
+from incost_portal.sandbox.codes import MESSAGES
 
 MANDATORY = ("date", "app_id", "media_source", "campaign_id", "campaign_name", "currency", "spend")
 MAX_LENGTH = {
