@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from incost_portal.costs.incost_rows import spend_literal
 from incost_portal.networks.models import App, Network
 
 
@@ -189,8 +190,6 @@ class CostRow(models.Model):
     @property
     def spend_text(self) -> str:
         """Spend as sent: no trailing zeros."""
-        from incost_portal.costs.incost_rows import spend_literal
-
         return spend_literal(self.spend)
 
 
