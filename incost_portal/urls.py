@@ -12,7 +12,7 @@ network_patterns = [
     path("", include("incost_portal.networks.urls")),
     path("costs/", include("incost_portal.costs.urls")),
     path("jobs/", include("incost_portal.submissions.urls")),
-    path("onboarding/", include("incost_portal.onboarding.urls")),
+    path("", include("incost_portal.onboarding.urls")),
 ]
 
 urlpatterns = [

@@ -1,20 +1,21 @@
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from incost_portal.audit.models import AuditEvent
-from incost_portal.networks.models import Network
 
 
 def audit_event_list(
     *,
-    network: Network,
+    network: Model,
     action: str = "",
     actor_id: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """A network's audit trail, newest first, filtered by action, actor and UTC date range."""
+    """A network's audit trail, newest first, filtered by action, actor and UTC date range.
+
+    `network` is a networks.Network; typed as a model because audit sits below networks."""
     events = AuditEvent.objects.filter(network=network).select_related("actor")
     if action:
         events = events.filter(action=action)

@@ -1,11 +1,9 @@
 """CSV downloads of cost: an upload annotated with its issues, and the current cost rows.
 
-Every cell goes through `csv_safe` (a leading quote before what a spreadsheet reads as a formula):
-cost files come from outside, and campaign names are whatever an advertiser typed.
+The rows only; `incost_portal.csv_streams` streams them and makes every cell safe for a spreadsheet.
 """
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
@@ -13,20 +11,6 @@ from incost_portal.costs.fields import INCOST_FIELDS
 from incost_portal.costs.issues import text_shown
 from incost_portal.costs.models import CostIssue, CostRow, CostUpload
 from incost_portal.costs.previews import upload_fields, upload_rows
-from incost_portal.submissions.exports import csv_safe
-
-
-class _Echo:
-    """csv.writer's file: each row comes back as the text to stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterable[Iterable[object]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    for row in rows:
-        yield writer.writerow([csv_safe(value) for value in row])
 
 
 def _issue_text(issue: CostIssue) -> str:

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from incost_portal.costs.incost_rows import spend_literal
 from incost_portal.networks.models import App, Network
 
 
@@ -189,8 +190,6 @@ class CostRow(models.Model):
     @property
     def spend_text(self) -> str:
         """Spend as sent: no trailing zeros."""
-        from incost_portal.costs.incost_rows import spend_literal
-
         return spend_literal(self.spend)
 
 
@@ -199,8 +198,8 @@ class CostGroupTotal(models.Model):
 
     Written only by costs.row_store: the sums in the transaction that replaces the group's rows,
     so they always agree with them; `applied` then, and again when a request of the group is
-    Applied. The Costs page's totals and chart and the dashboard's coverage read these few
-    thousand rows rather than a million."""
+    Applied (CostGroupApplied changes). The Costs page's totals and chart and the dashboard's
+    coverage read these few thousand rows rather than a million."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -209,8 +208,8 @@ class CostGroupTotal(models.Model):
     currency = models.CharField(max_length=3)
     spend = models.DecimalField(max_digits=24, decimal_places=5)
     row_count = models.PositiveIntegerField()
-    # The spend and row count are those of the group's last Applied request (the dashboard's
-    # "Applied"; otherwise the group's cost waits to be sent).
+    # The spend and row count are those of the group's last Applied request, as CostGroupApplied
+    # holds it (the dashboard's "Applied"; otherwise the group's cost waits to be sent).
     applied = models.BooleanField(default=False)
 
     class Meta:
@@ -223,3 +222,35 @@ class CostGroupTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app_id} {self.date} {self.media_source} {self.spend} {self.currency}"
+
+
+class CostGroupApplied(models.Model):
+    """What AppsFlyer last applied of one (app, date, media source) group, per currency: the
+    group's spend and row count in its newest Applied request (by the request's creation, then id).
+
+    Written by submissions through costs.row_store.group_applied_record when a request is Applied;
+    the totals' `applied` compares with it, so costs never reads the submissions' tables."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+", db_index=False)
+    date = models.DateField()
+    media_source = models.CharField(max_length=50)
+    currency = models.CharField(max_length=3)
+    spend = models.DecimalField(max_digits=24, decimal_places=5)
+    row_count = models.PositiveIntegerField()
+    # The submission's id and creation time, to keep the newest when requests finish out of order.
+    # A number, not a foreign key: costs sits below submissions.
+    request_id = models.BigIntegerField()
+    request_created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "app", "date", "media_source", "currency"], name="costgroupapplied_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.app_id} {self.date} {self.media_source} {self.spend} {self.currency} (#{self.request_id})"
+        )

@@ -6,7 +6,9 @@ other databases: executemany in batches). `replace()` then deletes the current r
 hourly rows that fall on the same key. The caller holds the transaction: a failure anywhere
 leaves the old rows as they were.
 
-Each replace also refreshes the groups' totals (CostGroupTotal), in the same transaction.
+Each replace also refreshes the groups' totals (CostGroupTotal), in the same transaction; whether a
+total is what AppsFlyer applied is read from CostGroupApplied, which submissions write through
+`group_applied_record` (costs sits below submissions and never reads their tables).
 
 SQL here is built from this module's own table and column names (hence the S608 waivers);
 every value goes as a parameter or through COPY.
@@ -15,11 +17,12 @@ every value goes as a parameter or through COPY.
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection
 
 from incost_portal.costs.fields import DIMENSIONS, INCOST_FIELDS, NUMERIC
-from incost_portal.costs.models import CostGroupTotal, CostRow
+from incost_portal.costs.models import CostGroupApplied, CostGroupTotal, CostRow
 from incost_portal.costs.validation import CheckedChunk
 
 STAGE = "costs_stage"
@@ -182,29 +185,73 @@ def group_totals_refresh(
 def group_totals_applied_refresh(
     *, network_id: int, groups: str | None = None, params: Sequence[object] = ()
 ) -> None:
-    """Set each total's `applied`: whether its spend and row count are those of the group in the
-    group's last Applied request (in creation order, as the send plan reads its history)."""
-    # Imported here: submissions builds on costs, not the other way round.
-    from incost_portal.submissions.models import State, Submission, SubmissionGroup
-
-    totals = CostGroupTotal._meta.db_table
-    sent, requests = SubmissionGroup._meta.db_table, Submission._meta.db_table
+    """Set each total's `applied`: whether its spend and row count are those AppsFlyer last applied
+    of the group in that currency (CostGroupApplied)."""
+    totals, applied = CostGroupTotal._meta.db_table, CostGroupApplied._meta.db_table
     among = f" AND (app_id, date, media_source) IN ({groups})" if groups else ""
-
     last_applied = (
-        f"SELECT ROUND(g.spend, 5), g.row_count FROM {sent} g JOIN {requests} s ON s.id = g.submission_id "  # noqa: S608
-        f"WHERE g.network_id = {totals}.network_id AND g.app_id = {totals}.app_id "
-        f"AND g.date = {totals}.date AND g.media_source = {totals}.media_source "
-        f"AND s.currency = {totals}.currency AND s.state = %s "
-        "ORDER BY s.created_at DESC, s.id DESC LIMIT 1"
+        f"SELECT ROUND(a.spend, 5), a.row_count FROM {applied} a "  # noqa: S608
+        f"WHERE a.network_id = {totals}.network_id AND a.app_id = {totals}.app_id "
+        f"AND a.date = {totals}.date AND a.media_source = {totals}.media_source "
+        f"AND a.currency = {totals}.currency"
     )
     # ROUND: SQLite sums decimals as floating point (0.1 + 0.2 is not 0.3 there).
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {totals} SET applied = CASE WHEN (ROUND(spend, 5), row_count) = ({last_applied}) "  # noqa: S608
             f"THEN %s ELSE %s END WHERE network_id = %s{among}",
-            [State.APPLIED, True, False, network_id, *params],
+            [True, False, network_id, *params],
         )
+
+
+@dataclass(frozen=True)
+class AppliedGroup:
+    """One (app, date, media source) group as a request that AppsFlyer applied carried it."""
+
+    app_id: int
+    date: datetime.date
+    media_source: str
+    spend: Decimal
+    row_count: int
+
+
+def group_applied_record(
+    *,
+    network_id: int,
+    currency: str,
+    request_id: int,
+    request_created_at: datetime.datetime,
+    groups: Sequence[AppliedGroup],
+) -> None:
+    """Note that AppsFlyer applied these groups as one request (`request_id`, created at
+    `request_created_at`) carried them, then refresh the groups' `applied`. A group keeps what a
+    newer request carried (requests can finish out of order). Inside the caller's transaction."""
+    table = CostGroupApplied._meta.db_table
+    ops = connection.ops
+    created_at = ops.adapt_datetimefield_value(request_created_at)
+    values = [
+        (
+            network_id, group.app_id, ops.adapt_datefield_value(group.date), group.media_source, currency,
+            ops.adapt_decimalfield_value(group.spend, 24, 5), group.row_count, request_id, created_at,
+        )
+        for group in groups
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (network_id, app_id, date, media_source, currency, spend, row_count, "  # noqa: S608
+            "request_id, request_created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (network_id, app_id, date, media_source, currency) DO UPDATE SET "
+            "spend = excluded.spend, row_count = excluded.row_count, request_id = excluded.request_id, "
+            "request_created_at = excluded.request_created_at "
+            f"WHERE ({table}.request_created_at, {table}.request_id) "
+            "< (excluded.request_created_at, excluded.request_id)",
+            values,
+        )
+    group_totals_applied_refresh(
+        network_id=network_id,
+        groups=f"SELECT app_id, date, media_source FROM {table} WHERE network_id = %s AND request_id = %s",  # noqa: S608
+        params=[network_id, request_id],
+    )
 
 
 def _copy_text(columns: list[Sequence[str]], count: int) -> str:

@@ -13,24 +13,19 @@ from django.views.decorators.http import require_POST
 
 from incost_portal.costs import editing, previews
 from incost_portal.costs.charts import spend_chart
-from incost_portal.costs.exports import cost_csv_rows, csv_lines, upload_annotated_rows
+from incost_portal.costs.exports import cost_csv_rows, upload_annotated_rows
 from incost_portal.costs.forms import CellFixForm, CostFilterForm, CostRowForm, UploadFilterForm, UploadForm
 from incost_portal.costs.models import CostRow, CostUpload
 from incost_portal.costs.reports import cost_rows_filtered, cost_upload_filtered
 from incost_portal.costs.samples import CONTENT_TYPES, sample_file
 from incost_portal.costs.selectors import cost_day_totals, cost_totals_of
 from incost_portal.costs.services import CostUploadBlocked, cost_upload_accept, cost_upload_create
+from incost_portal.csv_streams import csv_response
 from incost_portal.incost import accepted_codes
 from incost_portal.networks.access import Access, Tenancy, network_view, tenant_object
 from incost_portal.networks.selectors import app_list, media_source_list
 
 PAGE_SIZE = 100
-
-
-def _csv_response(rows: Any, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _cost_filter(request: HttpRequest, tenancy: Tenancy) -> CostFilterForm:
@@ -60,7 +55,7 @@ def cost_list(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
 @network_view(Access.READ)
 def cost_export(request: HttpRequest, *, tenancy: Tenancy) -> StreamingHttpResponse:
     rows = cost_rows_filtered(network=tenancy.network, **_cost_filter(request, tenancy).filters())
-    return _csv_response(cost_csv_rows(rows=rows), f"incost-cost-{tenancy.network.slug}.csv")
+    return csv_response(cost_csv_rows(rows=rows), f"incost-cost-{tenancy.network.slug}.csv")
 
 
 @network_view(Access.WRITE)
@@ -203,7 +198,7 @@ def upload_accept(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -
 def upload_annotated(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> StreamingHttpResponse:
     upload = _upload(tenancy, upload_code)
     stem = (upload.original_name or "costs").rsplit(".", 1)[0]
-    return _csv_response(upload_annotated_rows(upload=upload), f"{stem}-issues.csv")
+    return csv_response(upload_annotated_rows(upload=upload), f"{stem}-issues.csv")
 
 
 @network_view(Access.READ)

@@ -173,7 +173,7 @@ def _attention(tenancy: Tenancy, summary: "DashboardSummary", apps: list[App]) -
     if summary.token is None:
         items.append(
             Attention(
-                "error", "No AppsFlyer token: nothing can be sent.", reverse("networks:token", args=[code])
+                "error", "No AppsFlyer token: nothing can be sent.", reverse("onboarding:token", args=[code])
             )
         )
     # Only the states counted: the state index reads those few rows, not every job of the network.
@@ -252,7 +252,7 @@ def dashboard_summary(
             "Store the AppsFlyer API token",
             "A network admin pastes the V2.0 token from the AppsFlyer dashboard.",
             done=token is not None,
-            url=reverse("networks:token", args=[code]),
+            url=reverse("onboarding:token", args=[code]),
             action="Add the token",
         ),
         NextStep(

@@ -1,6 +1,6 @@
 """InCost's error codes and messages, as the spec lists them, and what each means for a retry.
 
-Both the client (to read an answer) and the sandbox (to give one) use this table.
+The client reads answers with this table; the sandbox keeps its own copy (sandbox/codes.py).
 """
 
 MESSAGES: dict[str, str] = {

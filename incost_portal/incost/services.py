@@ -4,7 +4,6 @@ import logging
 import zoneinfo
 from dataclasses import dataclass
 
-import django_rq
 from django.db import transaction
 from django.utils import timezone
 
@@ -127,11 +126,3 @@ def app_list_sync(
         disabled,
     )
     return AppListSyncResult(listed=len(listed_ids), created=created, updated=updated, disabled=disabled)
-
-
-def app_list_sync_enqueue(*, network: Network) -> None:
-    """Queue an app list sync for the network once the current transaction commits ("Sync now")."""
-    from incost_portal.incost.jobs import app_list_sync_job
-
-    network_id = network.pk
-    transaction.on_commit(lambda: django_rq.get_queue("incost").enqueue(app_list_sync_job, network_id))

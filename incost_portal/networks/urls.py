@@ -5,8 +5,6 @@ from incost_portal.networks import views
 app_name = "networks"
 urlpatterns = [
     path("settings/", views.settings_overview, name="settings"),
-    path("settings/token/", views.token, name="token"),
-    path("settings/token/revoke/", views.token_revoke, name="token_revoke"),
     path("settings/members/", views.members, name="members"),
     path("settings/members/<uuid:membership_code>/role/", views.member_role, name="member_role"),
     path("settings/members/<uuid:membership_code>/remove/", views.member_remove, name="member_remove"),

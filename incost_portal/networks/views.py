@@ -1,4 +1,6 @@
-"""A network's settings: token, members, media sources, schedule, audit trail (admins change them)."""
+"""A network's settings: members, media sources, schedule, audit trail (admins change them).
+
+The token page is onboarding's (its first step; it also starts the backfill and shows the last test)."""
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -6,7 +8,6 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from incost_portal.audit.models import Action
@@ -19,7 +20,6 @@ from incost_portal.networks.forms import (
     MediaSourceForm,
     RoleForm,
     ScheduleForm,
-    TokenForm,
 )
 from incost_portal.networks.models import App, Invitation, MediaSource, Membership
 from incost_portal.networks.selectors import (
@@ -29,8 +29,6 @@ from incost_portal.networks.selectors import (
     member_list,
     send_schedule_for,
 )
-from incost_portal.onboarding.selectors import connection_test_last
-from incost_portal.submissions.services.planning import backfill_on_activation
 
 
 def _first_error(error: ValidationError) -> str:
@@ -47,36 +45,6 @@ def settings_overview(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse
         "schedule": send_schedule_for(network=network),
     }
     return render(request, "networks/settings.html", context)
-
-
-@sensitive_post_parameters("token")
-@sensitive_variables("form")
-@network_view(Access.ADMIN)
-def token(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            stored = services.api_token_set(
-                network=tenancy.network, plaintext=form.cleaned_data["token"], user=request.user
-            )
-        except ValidationError as error:
-            form.add_error("token", _first_error(error))
-        else:
-            messages.success(request, f"Token …{stored.last_four} saved, encrypted. It won't be shown again.")
-            if backfill_on_activation(network=tenancy.network, user=request.user):
-                messages.info(request, "The cost already here for the backfill window is being sent.")
-            return redirect("networks:token", tenancy.network.code)
-    token = api_token_active(network=tenancy.network)
-    last_test = connection_test_last(network=tenancy.network, token=token) if token else None
-    return render(request, "networks/token.html", {"form": form, "token": token, "last_test": last_test})
-
-
-@require_POST
-@network_view(Access.ADMIN)
-def token_revoke(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
-    if services.api_token_revoke(network=tenancy.network, actor=request.user):
-        messages.success(request, "Token revoked. Nothing is sent to AppsFlyer until a new token is saved.")
-    return redirect("networks:token", tenancy.network.code)
 
 
 @network_view(Access.ADMIN)

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from incost_portal.incost.codes import APPLIED, IN_PROGRESS, MESSAGES, VALIDATION_ERROR
 from incost_portal.sandbox import selectors, services
+from incost_portal.sandbox.codes import APPLIED, IN_PROGRESS, MESSAGES, VALIDATION_ERROR
 from incost_portal.sandbox.config import SandboxConfig, config_get, fault_hits
 from incost_portal.sandbox.validation import Problem, body_parse, media_sources_check
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from incost_portal.incost.codes import APPLIED, PROCESSING_ERROR, VALIDATION_ERROR
 from incost_portal.sandbox import selectors
+from incost_portal.sandbox.codes import APPLIED, PROCESSING_ERROR, VALIDATION_ERROR
 from incost_portal.sandbox.config import SandboxConfig
 from incost_portal.sandbox.store import opened, store_init, write
 from incost_portal.sandbox.validation import rows_validate

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from incost_portal.incost.codes import MESSAGES
+from incost_portal.sandbox.codes import MESSAGES
 
 MANDATORY = ("date", "app_id", "media_source", "campaign_id", "campaign_name", "currency", "spend")
 MAX_LENGTH = {

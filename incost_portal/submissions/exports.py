@@ -1,4 +1,4 @@
-"""CSV export of jobs, safe to open in a spreadsheet."""
+"""CSV export of jobs: the rows; `incost_portal.csv_streams` streams them, safe for a spreadsheet."""
 
 from collections.abc import Iterator
 
@@ -6,20 +6,11 @@ from django.db.models import QuerySet
 
 from incost_portal.submissions.models import Submission
 
-# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 HEADER = [
     "job", "app_id", "status", "source", "requested_by", "created_utc", "submitted_utc", "finished_utc",
     "date_from", "date_to", "rows", "bytes", "currency", "spend", "appsflyer_job_id",
     "matched_records_percentage", "error_code", "error_message",
 ]  # fmt: skip
-
-
-def csv_safe(value: object) -> str:
-    """The cell as text, with a leading quote where a spreadsheet would read a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _time(value: object) -> str:

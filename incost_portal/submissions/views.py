@@ -1,17 +1,16 @@
 """The Jobs pages: every request sent to AppsFlyer, its timeline, and Send now / Backfill / Resend."""
 
-import csv
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from incost_portal.csv_streams import csv_response
 from incost_portal.networks.access import Access, Tenancy, network_view, tenant_object
 from incost_portal.networks.polling import polled
 from incost_portal.networks.selectors import app_list, member_list
-from incost_portal.submissions.exports import csv_safe, submission_csv_rows
+from incost_portal.submissions.exports import submission_csv_rows
 from incost_portal.submissions.forms import BackfillForm, SubmissionFilterForm
 from incost_portal.submissions.models import IN_FLIGHT, Submission, Trigger
 from incost_portal.submissions.selectors import submission_list, submission_list_version, submission_version
@@ -94,16 +93,7 @@ def backfill(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     return redirect("submissions:list", tenancy.network.code)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @network_view(Access.READ)
 def submission_export(request: HttpRequest, *, tenancy: Tenancy) -> StreamingHttpResponse:
     _, submissions = _filtered(request, tenancy)
-    writer = csv.writer(_Echo())
-    rows = (writer.writerow([csv_safe(value) for value in row]) for row in submission_csv_rows(submissions))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="incost-jobs-{tenancy.network.slug}.csv"'
-    return response
+    return csv_response(submission_csv_rows(submissions), f"incost-jobs-{tenancy.network.slug}.csv")

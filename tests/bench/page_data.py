@@ -224,6 +224,28 @@ def _submissions(network: Any, apps: dict[str, Any], user: Any, count: int) -> d
     return {"submissions": made, "groups": groups, "events": events}
 
 
+def _applied_groups(network: Any) -> int:
+    """What AppsFlyer last applied of each group, as sending records it when a request is Applied."""
+    from django.db import connection
+
+    from incost_portal.costs.models import CostGroupApplied
+    from incost_portal.submissions.models import Submission, SubmissionGroup
+
+    applied, groups = CostGroupApplied._meta.db_table, SubmissionGroup._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {applied} (network_id, app_id, date, media_source, currency, spend, row_count, "  # noqa: S608
+            "request_id, request_created_at) "
+            "SELECT DISTINCT ON (g.app_id, g.date, g.media_source, s.currency) g.network_id, g.app_id, "
+            "g.date, g.media_source, s.currency, g.spend, g.row_count, s.id, s.created_at "
+            f"FROM {groups} g JOIN {Submission._meta.db_table} s ON s.id = g.submission_id "
+            "WHERE s.network_id = %s AND s.state = %s "
+            "ORDER BY g.app_id, g.date, g.media_source, s.currency, s.created_at DESC, s.id DESC",
+            [network.pk, "applied"],
+        )
+        return cursor.rowcount
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench.page_settings")
     import django
@@ -238,6 +260,7 @@ def main() -> None:
     network, apps, user = _network()
     stored = _cost_rows(network, apps, cost_rows)
     counts = _submissions(network, apps, user, submissions)
+    counts["applied_groups"] = _applied_groups(network)
     # The groups' totals and their Applied state, as the row store and sending keep them.
     group_totals_refresh(network_id=network.pk)
     # As autovacuum would have left a database this size: statistics and the visibility map.

@@ -6,10 +6,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incost_portal.costs.models import CostRow
-from incost_portal.costs.row_store import group_totals_applied_refresh, group_totals_refresh
+from incost_portal.costs.row_store import group_totals_refresh
 from incost_portal.dashboard.selectors import APPLIED, GAP, PENDING, dashboard_summary
 from incost_portal.networks.access import tenancy_for
 from incost_portal.submissions.models import State, Submission, SubmissionGroup
+from incost_portal.submissions.services.sending import submission_applied_record
 from tests.cast import BaseTestCase
 
 
@@ -31,7 +32,7 @@ class CoverageTestCase(BaseTestCase):
             submission=submission, network=self.network, app=app, date=day, media_source="acme_int",
             content_hash="h", row_count=1, spend=Decimal("1.5"),
         )  # fmt: skip
-        group_totals_applied_refresh(network_id=self.network.pk)  # as sending does once Applied
+        submission_applied_record(submission)  # as sending does once Applied
 
     def summary(self):  # type: ignore[no-untyped-def]
         return dashboard_summary(tenancy=tenancy_for(self.ops, self.network.code), calls_used_today=0)

@@ -10,8 +10,8 @@ from django.test import override_settings
 from rq import SimpleWorker
 
 from incost_portal.incost.answers import InCostError
-from incost_portal.incost.jobs import app_list_sync_all
-from incost_portal.incost.services import app_list_sync, app_list_sync_enqueue
+from incost_portal.incost.jobs import app_list_sync_all, app_list_sync_enqueue
+from incost_portal.incost.services import app_list_sync
 from incost_portal.networks.models import App, Network
 from incost_portal.networks.services import api_token_set
 from incost_portal.runtime.redis_server import embedded_redis_start, free_port

@@ -10,13 +10,14 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from incost_portal.costs.row_store import group_totals_applied_refresh
+from incost_portal.costs.row_store import AppliedGroup, group_applied_record
 from incost_portal.incost import codes
 from incost_portal.incost.answers import InCostError, JobStatus
 from incost_portal.incost.services import incost_client_for
-from incost_portal.submissions.models import Event, State, Submission, SubmissionEvent, SubmissionGroup
+from incost_portal.submissions.models import Event, State, Submission, SubmissionEvent
 from incost_portal.submissions.services.enqueue import poll_enqueue, send_enqueue
 
 logger = logging.getLogger(__name__)
@@ -195,17 +196,19 @@ def _status_words(status: JobStatus) -> str:
 
 def _status_applied_to(submission: Submission, status: JobStatus, polls: int) -> State:
     if status.status == codes.APPLIED:
-        moved = submission.move(
-            State.APPLIED,
-            status_polls=polls,
-            claimed_at=None,
-            matched_records_percentage=status.matched_records_percentage,
-            error_code="",
-            error_message="",
-        )
+        # One transaction: a request is never Applied without costs knowing what it carried.
+        with transaction.atomic():
+            moved = submission.move(
+                State.APPLIED,
+                status_polls=polls,
+                claimed_at=None,
+                matched_records_percentage=status.matched_records_percentage,
+                error_code="",
+                error_message="",
+            )
+            if moved:
+                submission_applied_record(submission)
         _event(submission, Event.APPLIED)
-        if moved:
-            _totals_applied(submission)
         return State.APPLIED
     if status.status in (codes.VALIDATION_ERROR, codes.FAILED):
         code = status.error_code or (
@@ -240,12 +243,17 @@ def _status_applied_to(submission: Submission, status: JobStatus, polls: int) ->
     return State.SUBMITTED
 
 
-def _totals_applied(submission: Submission) -> None:
-    """The groups' totals now say whether they still hold what this request carried."""
-    groups = (
-        f"SELECT app_id, date, media_source FROM {SubmissionGroup._meta.db_table} WHERE submission_id = %s"  # noqa: S608
+def submission_applied_record(submission: Submission) -> None:
+    """Tell costs what AppsFlyer now holds of each group this Applied request carried: the
+    groups' totals then say whether they still hold it (the dashboard's Applied days)."""
+    carried = submission.groups.values_list("app_id", "date", "media_source", "spend", "row_count")
+    group_applied_record(
+        network_id=submission.network_id,
+        currency=submission.currency,
+        request_id=submission.pk,
+        request_created_at=submission.created_at,
+        groups=[AppliedGroup(*group) for group in carried],
     )
-    group_totals_applied_refresh(network_id=submission.network_id, groups=groups, params=[submission.pk])
 
 
 def _poll_failed(submission: Submission, error: InCostError, polls: int, started: float) -> State:

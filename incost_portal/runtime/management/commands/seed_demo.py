@@ -1,3 +1,5 @@
+"""`seed_demo`: the demo networks, apps, users and two weeks of cost (start-up's, so it sits on top)."""
+
 import io
 import json
 from datetime import timedelta
@@ -9,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from incost_portal.costs.models import CostRow, CostUpload
+from incost_portal.costs.services import cost_upload_create
 from incost_portal.networks import token_vault
 from incost_portal.networks.models import App, MediaSource, Network, Role
 from incost_portal.networks.selectors import api_token_active
@@ -34,9 +38,6 @@ DEMO_APPS = [
 
 def demo_cost_ensure(network: Network, *, user: Any) -> None:
     """Two weeks of cost for the test apps, uploaded and accepted as ad ops would (once)."""
-    from incost_portal.costs.models import CostRow, CostUpload
-    from incost_portal.costs.services import cost_upload_create
-
     if CostRow.objects.filter(network=network).exists():
         return
     today = timezone.now().date()
