@@ -10,6 +10,7 @@ from django.utils import timezone
 from incost_portal.costs.editing import ROW_EDIT_FIELDS
 from incost_portal.costs.fields import FIELD_ORDER
 from incost_portal.costs.models import CostUpload
+from incost_portal.networks.forms import FilterDateField
 from incost_portal.networks.models import App
 
 CHART_DEFAULT_DAYS = 90
@@ -101,8 +102,8 @@ class UploadFilterForm(forms.Form):
 
 class CostFilterForm(forms.Form):
     app = forms.ChoiceField(required=False, label="App")
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = FilterDateField(label="From")
+    date_to = FilterDateField(label="To")
     media_source = forms.ChoiceField(required=False, label="Media source")
     campaign = forms.CharField(required=False, max_length=100, label="Campaign (id or name)")
 

@@ -11,7 +11,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
@@ -22,6 +22,7 @@ from incost_portal.costs.fields import FIELD_ORDER, REQUIRED
 from incost_portal.costs.issues import CODES, text_shown
 from incost_portal.costs.models import CostIssue, CostUpload
 from incost_portal.costs.parsing import RowChunk, cost_file_read
+from incost_portal.costs.validation.rules import SPEND_RE
 
 GRID_PAGE_ROWS = 100
 # Enough for the profile of a file: it never changes, so it is computed once and kept.
@@ -126,10 +127,9 @@ def _profile_compute(upload: CostUpload) -> UploadProfile:
         apps.update(columns.get("app_id", ()))
         dates.update(columns.get("date", ()))
         for currency, amount in zip(columns.get("currency", ()), columns.get("spend", ()), strict=False):
-            try:
+            # Only a spend that could be sent counts (1e1000000 would overflow the sum).
+            if SPEND_RE.fullmatch(amount):
                 spend[currency.strip().upper() or "?"] += Decimal(amount)
-            except (InvalidOperation, ValueError):
-                continue
     real_dates = sorted(d for d in dates if _is_date(d))
     return UploadProfile(
         rows=rows,

@@ -1,13 +1,36 @@
+import datetime
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from incost_portal.audit.models import Action
 from incost_portal.networks.models import MediaSource, Membership, Role
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# The earliest date a filter takes: nothing in the portal is older, and a range built from it can
+# never run past what a date can hold (0001-01-01 minus a day is an OverflowError).
+FILTER_FIRST_DATE = datetime.date(2000, 1, 1)
+
+
+class FilterDateField(forms.DateField):
+    """A date to filter a list by: from FILTER_FIRST_DATE to a year from today, else a form error
+    naming the range (the list then shows its default window)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        super().__init__(**kwargs)
+
+    def validate(self, value: datetime.date | None) -> None:
+        super().validate(value)
+        last = timezone.now().date() + datetime.timedelta(days=366)
+        if value is not None and not FILTER_FIRST_DATE <= value <= last:
+            raise forms.ValidationError(
+                f"Give a date from {FILTER_FIRST_DATE:%Y-%m-%d} to {last:%Y-%m-%d}.", code="out_of_range"
+            )
 
 
 class TokenForm(forms.Form):
@@ -73,12 +96,8 @@ class ScheduleForm(forms.Form):
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(required=False, choices=[("", "All actions"), *Action.choices])
     actor_id = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Who")
-    date_from = forms.DateField(
-        required=False, label="From (UTC)", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        required=False, label="To (UTC)", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = FilterDateField(label="From (UTC)")
+    date_to = FilterDateField(label="To (UTC)")
 
     def __init__(self, *args: Any, members: Iterable[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

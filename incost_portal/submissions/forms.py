@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 
+from incost_portal.networks.forms import FilterDateField
 from incost_portal.networks.models import App, Membership
 from incost_portal.submissions.models import State, Trigger
 
@@ -14,12 +15,7 @@ class SubmissionFilterForm(forms.Form):
         required=False, choices=[("", "Any source"), *Trigger.choices], label="Source"
     )
     created_by = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Who")
-    date_on = forms.DateField(
-        required=False,
-        label="Cost date",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Jobs carrying that day",
-    )
+    date_on = FilterDateField(label="Cost date", help_text="Jobs carrying that day")
 
     def __init__(self, *args: Any, apps: Iterable[App], members: Iterable[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -240,13 +240,25 @@ def chunk_from_objects(objects: Sequence[object], first_row: int) -> RowChunk:
     return RowChunk(rows=rows, columns=columns, issues=issues)
 
 
+# Past this exponent no spend or count is meant: the literal is kept as written and judged out of
+# range, never expanded (1e1000000 would be a million digits in every message and export).
+_PLAIN_EXPONENT_MAX = 30
+
+
 def _numbers_text(values: list[object]) -> list[str]:
     """JSON numbers as plain decimal text (a double's shortest form, never an exponent)."""
     texts = list(map(str, values))
     joined = "".join(texts)
     if "e" in joined or "E" in joined:
-        texts = [format(Decimal(text), "f") if "e" in text or "E" in text else text for text in texts]
+        texts = [_plain(text) if "e" in text or "E" in text else text for text in texts]
     return texts
+
+
+def _plain(text: str) -> str:
+    number = Decimal(text)
+    if not number.is_finite() or abs(number.adjusted()) > _PLAIN_EXPONENT_MAX:
+        return text
+    return format(number, "f")
 
 
 def _values_typed(name: str, values: list[object], rows: Sequence[int], issues: list[Issue]) -> list[str]:

@@ -38,6 +38,10 @@ def needs_cleaning(text: str, count: int) -> bool:
     return False
 
 
+# A number written with an exponent (1e1000000), as JSON may carry one.
+EXPONENT_RE = re.compile(r"-?[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]+")
+
+
 def date_parse(value: str) -> datetime.date | None:
     if not DATE_RE.fullmatch(value):
         return None
@@ -48,19 +52,28 @@ def date_parse(value: str) -> datetime.date | None:
 
 
 def spend_problem(value: str) -> tuple[str, str]:
-    """The code and message for a spend that is not a plain decimal with at most 5 places."""
+    """The code and message for a spend that is not a plain decimal with at most 5 places; the
+    value is echoed short (a cell may hold a million digits)."""
+    shown = value_echo(value)
     if value.startswith("-") and SPEND_RE.fullmatch(value[1:]):
-        return "ic217", f"Spend {value} is negative; it must be 0 or more."
+        return "ic217", f"Spend {shown} is negative; it must be 0 or more."
     if "," in value:
-        return "pv102", f"Spend {value!r} has a thousands separator or decimal comma; write 1234.5."
+        return "pv102", f"Spend {shown!r} has a thousands separator or decimal comma; write 1234.5."
     head, _, decimals = value.partition(".")
     if SPEND_RE.fullmatch(head) and decimals.isdigit() and decimals.isascii():
-        return "pv102", f"Spend {value} has {len(decimals)} decimal places; at most 5 are allowed."
+        return "pv102", f"Spend {shown} has {len(decimals):,} decimal places; at most 5 are allowed."
     if head.isdigit() and len(head) > 15:
-        return "pv102", f"Spend {value} is too large."
+        return "pv102", f"Spend {shown} is out of range: at most 15 digits before the point."
     if value.lower() in {"nan", "inf", "-inf", "infinity", "-infinity"}:
-        return "pv102", f"Spend {value} is not a number."
-    return "pv102", f"Spend {value!r} is not a plain decimal number (like 12.5)."
+        return "pv102", f"Spend {shown} is not a number."
+    if EXPONENT_RE.fullmatch(value):
+        return "pv102", f"Spend {shown} is out of range: at most 15 digits before the point, 5 after."
+    return "pv102", f"Spend {shown!r} is not a plain decimal number (like 12.5)."
+
+
+def value_echo(value: str, keep: int = 24) -> str:
+    """A value short enough to quote in a message: its head, then how long it was."""
+    return value if len(value) <= keep else f"{value[:keep]}… ({len(value):,} characters)"
 
 
 # Columns with few distinct values in any real file: checked through their set of values.
