@@ -20,7 +20,7 @@ from incost_portal.costs.reports import cost_rows_filtered, cost_upload_filtered
 from incost_portal.costs.samples import CONTENT_TYPES, sample_file
 from incost_portal.costs.selectors import cost_day_totals, cost_totals_of
 from incost_portal.costs.services import CostUploadBlocked, cost_upload_accept, cost_upload_create
-from incost_portal.csv_streams import csv_response
+from incost_portal.csv_streams import attachment, csv_response
 from incost_portal.incost import accepted_codes
 from incost_portal.networks.access import Access, Tenancy, network_view, tenant_object
 from incost_portal.networks.selectors import app_list, media_source_list
@@ -113,7 +113,7 @@ def upload_sample(request: HttpRequest, file_format: str, *, tenancy: Tenancy) -
         raise Http404
     response = HttpResponse(sample_file(network=tenancy.network, file_format=file_format))
     response["Content-Type"] = CONTENT_TYPES[file_format]
-    response["Content-Disposition"] = f'attachment; filename="incost-template.{file_format}"'
+    response["Content-Disposition"] = attachment(f"incost-template.{file_format}")
     return response
 
 
@@ -205,4 +205,8 @@ def upload_annotated(request: HttpRequest, upload_code: str, *, tenancy: Tenancy
 def upload_original(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> FileResponse:
     upload = _upload(tenancy, upload_code)
     name = upload.original_name or f"costs.{upload.file_format}"
-    return FileResponse(upload.file.open("rb"), as_attachment=True, filename=name)
+    # As bytes, never as what its name says: an uploaded .html or .js is not served as a page or
+    # script from the portal's origin (SecurityMiddleware adds X-Content-Type-Options: nosniff).
+    response = FileResponse(upload.file.open("rb"), content_type="application/octet-stream")
+    response["Content-Disposition"] = attachment(name)
+    return response

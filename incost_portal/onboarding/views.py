@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
+from incost_portal.csv_streams import attachment
 from incost_portal.incost.answers import InCostError
 from incost_portal.networks.access import Access, Tenancy, network_view
 from incost_portal.networks.forms import TokenForm
@@ -136,7 +137,5 @@ def report(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
         render_to_string("onboarding/report.html", context), content_type="text/html; charset=utf-8"
     )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = (
-        f'attachment; filename="incost-onboarding-{tenancy.network.slug}-{stamp}.html"'
-    )
+    response["Content-Disposition"] = attachment(f"incost-onboarding-{tenancy.network.slug}-{stamp}.html")
     return response

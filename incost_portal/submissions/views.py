@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from incost_portal.csv_streams import csv_response
+from incost_portal.csv_streams import attachment, csv_response
 from incost_portal.networks.access import Access, Tenancy, network_view, tenant_object
 from incost_portal.networks.polling import polled
 from incost_portal.networks.selectors import app_list, member_list
@@ -57,9 +57,7 @@ def submission_detail(request: HttpRequest, submission_code: str, *, tenancy: Te
 def submission_payload(request: HttpRequest, submission_code: str, *, tenancy: Tenancy) -> HttpResponse:
     submission = tenant_object(tenancy, Submission, code=submission_code)
     response = HttpResponse(bytes(submission.payload), content_type="application/json")
-    response["Content-Disposition"] = (
-        f'attachment; filename="incost-{submission.app.app_id}-{submission.code}.json"'
-    )
+    response["Content-Disposition"] = attachment(f"incost-{submission.app.app_id}-{submission.code}.json")
     return response
 
 
