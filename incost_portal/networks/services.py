@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -204,12 +204,23 @@ def invitation_open(*, secret: str) -> Invitation | None:
     return invitation
 
 
+def invitation_is_for(*, invitation: Invitation, user: Any) -> bool:
+    """Whether the invitation was sent to this account's email address: a link is not a key that
+    any account holding it may use."""
+    email = (getattr(user, "email", "") or "").strip().lower()
+    return bool(email) and email == invitation.email.strip().lower()
+
+
 @transaction.atomic
 def invitation_accept(*, secret: str, user: Any) -> Membership:
     """Make the user a member with the invited role; the link cannot be used again."""
     invitation = invitation_open(secret=secret)
     if invitation is None:
         raise ValidationError("This invitation link has been used, revoked or has expired.")
+    if not invitation_is_for(invitation=invitation, user=user):
+        raise PermissionDenied(
+            f"This invitation was sent to {invitation.email}, not to this account's address."
+        )
     claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
         accepted_at=timezone.now(), accepted_by=user
     )

@@ -188,6 +188,9 @@ def invitation_accept(request: HttpRequest, secret: str) -> HttpResponse:
         return render(request, "networks/invitation_invalid.html", status=410)
     form = None
     if request.user.is_authenticated:
+        if not services.invitation_is_for(invitation=invitation, user=request.user):
+            context = {"invitation": invitation, "wrong_account": True}
+            return render(request, "networks/invitation_accept.html", context, status=403)
         if request.method == "POST":
             services.invitation_accept(secret=secret, user=request.user)
             messages.success(request, f"Welcome to {invitation.network.name}.")

@@ -104,11 +104,24 @@ class InvitationTestCase(BaseTestCase):
         assert self.client.get(path).status_code == 410
 
     def test_a_signed_in_user_joins_with_one_click(self) -> None:
-        path = self.invite()
+        path = self.invite(email="Oscar@Example.org")  # the outsider's address, written otherwise
         self.login(self.outsider)
         response = self.client.post(path)
         self.assertRedirects(response, self.url("dashboard:index"))
         assert Membership.objects.get(network=self.network, user=self.outsider).role == Role.OPS
+
+    def test_another_account_cannot_use_the_link(self) -> None:
+        path = self.invite(email="newbie@example.org")
+        self.login(self.outsider)  # oscar@example.org, admin of another network
+        page = self.client.get(path)
+        self.assertContains(page, "sent to <strong>newbie@example.org</strong>", status_code=403)
+        self.assertNotContains(page, "Join as", status_code=403)
+        assert self.client.post(path).status_code == 403
+        assert not Membership.objects.filter(network=self.network, user=self.outsider).exists()
+        # The link still works for its address.
+        self.client.logout()
+        assert self.client.get(path).status_code == 200
+        assert Invitation.objects.get().accepted_at is None
 
     def test_the_signup_form_keeps_what_was_typed(self) -> None:
         path = self.invite()
