@@ -220,6 +220,9 @@ SANDBOX_DB = Path(env_str("SANDBOX_DB", str(VAR_DIR / "sandbox.sqlite3")))
 
 # Cost files: the largest upload accepted, in bytes.
 COST_UPLOAD_MAX_BYTES = env_int("COST_UPLOAD_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)
+# What an XLSX workbook may unpack to before it is read at all (reading a sheet is ~100x slower
+# than reading the same rows as CSV: larger sheets are asked for as CSV).
+XLSX_MAX_UNPACKED_BYTES = env_int("XLSX_MAX_UNPACKED_BYTES", 32 * 1024 * 1024, minimum=1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -6,10 +6,19 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from openpyxl import load_workbook
 
 from incost_portal.costs.issues import Issue
 from incost_portal.costs.parsing.chunks import CostFile, RowChunk, chunk_from_rows, header_read
+
+# A cost row of eight columns is about 440 bytes of sheet XML: what the byte limit means in rows.
+XML_BYTES_PER_ROW = 440
+# Real cost sheets pack 10 to 20 times; past this a file is built to unpack (a zip bomb).
+XLSX_MAX_RATIO = 100
+# Below this, any ratio: a tiny workbook of repeated cells packs far but costs nothing to read.
+XLSX_RATIO_FREE_BYTES = 4 * 1024 * 1024
 
 
 def _failure(message: str) -> CostFile:
@@ -39,7 +48,39 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def workbook_too_big(stream: BinaryIO) -> str | None:
+    """Why a workbook must not be read at all, judged from its zip directory alone: what it would
+    unpack to, and how far it is packed (a small file that unpacks to gigabytes is a zip bomb)."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None  # not a zip: openpyxl says so in its own words
+    finally:
+        stream.seek(0)
+    unpacked = sum(entry.file_size for entry in entries)
+    packed = sum(entry.compress_size for entry in entries)
+    limit = settings.XLSX_MAX_UNPACKED_BYTES
+    advice = (
+        f"save the sheet as CSV (up to {filesizeformat(settings.COST_UPLOAD_MAX_BYTES)}) and upload that."
+    )
+    if unpacked > limit:
+        return (
+            f"This workbook unpacks to {filesizeformat(unpacked)}, more than the {filesizeformat(limit)} "
+            f"a workbook may (about {limit // XML_BYTES_PER_ROW:,} rows): {advice}"
+        )
+    if unpacked > XLSX_RATIO_FREE_BYTES and unpacked > packed * XLSX_MAX_RATIO:
+        return (
+            f"This workbook unpacks to {unpacked // max(packed, 1):,} times its size, more than a "
+            f"spreadsheet of cost ever does (at most {XLSX_MAX_RATIO}): {advice}"
+        )
+    return None
+
+
 def read_workbook(stream: BinaryIO, *, chunk_rows: int) -> CostFile:
+    refused = workbook_too_big(stream)
+    if refused:
+        return _failure(refused)
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
