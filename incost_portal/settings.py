@@ -22,7 +22,8 @@ SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The portal's public address for links in emails; empty: the address the request came in on.
+SITE_URL = env_str("SITE_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

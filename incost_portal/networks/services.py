@@ -164,8 +164,13 @@ def _invitation_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def member_invite(*, network: Network, email: str, role: str, invited_by: Any) -> tuple[Invitation, str]:
-    """Create a one-time invitation and email its link; returns the invitation and the link."""
+def member_invite(
+    *, network: Network, email: str, role: str, invited_by: Any, base_url: str
+) -> tuple[Invitation, str]:
+    """Create a one-time invitation and email its link; returns the invitation and the link.
+
+    The link is built on SITE_URL when set, else on `base_url` (the address the admin's request
+    came in on), so it reaches the portal that made it."""
     email = email.strip().lower()
     if Membership.objects.filter(network=network, user__email__iexact=email).exists():
         raise ValidationError(f"{email} is already a member of {network.name}.")
@@ -178,7 +183,7 @@ def member_invite(*, network: Network, email: str, role: str, invited_by: Any) -
         invited_by=invited_by,
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
-    link = settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[secret])
+    link = (settings.SITE_URL or base_url).rstrip("/") + reverse("invitation_accept", args=[secret])
     send_mail(
         subject=f"You are invited to {network.name} on InCost Portal",
         message=(

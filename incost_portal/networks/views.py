@@ -2,6 +2,7 @@
 
 The token page is onboarding's (its first step; it also starts the backfill and shows the last test)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
@@ -51,15 +52,24 @@ def settings_overview(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse
 def members(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     network = tenancy.network
     form = InviteForm(request.POST or None)
+    new_invitation = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.member_invite(network=network, invited_by=request.user, **form.cleaned_data)
+            invitation, link = services.member_invite(
+                network=network,
+                invited_by=request.user,
+                base_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             form.add_error("email", _first_error(error))
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
-            return redirect("networks:members", network.code)
+            # Shown once, on this answer only (the link's secret is stored as a digest, and a
+            # message would carry it in a cookie): the admin copies it or relies on the email.
+            form = InviteForm()
+            new_invitation = {"invitation": invitation, "link": link, "emailed": email_is_delivered()}
     context = {
+        "new_invitation": new_invitation,
         "form": form,
         "members": member_list(network=network),
         "invitations": invitation_open_list(network=network),
@@ -205,3 +215,12 @@ def invitation_accept(request: HttpRequest, secret: str) -> HttpResponse:
             messages.success(request, f"Welcome to {invitation.network.name}.")
             return redirect("dashboard:index", invitation.network.code)
     return render(request, "networks/invitation_accept.html", {"invitation": invitation, "form": form})
+
+
+def email_is_delivered() -> bool:
+    """Whether the email backend sends mail anywhere (the console and memory backends do not)."""
+    return settings.EMAIL_BACKEND not in {
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+    }

@@ -2,6 +2,7 @@ import re
 from urllib.parse import urlparse
 
 from django.core import mail
+from django.test import override_settings
 
 from incost_portal.audit.models import Action, AuditEvent
 from incost_portal.networks.models import Invitation, Membership, Role
@@ -82,12 +83,34 @@ class MembersPageTestCase(BaseTestCase):
 class InvitationTestCase(BaseTestCase):
     def invite(self, email: str = "newbie@example.org", role: str = "ops") -> str:
         self.login(self.admin)
-        response = self.client.post(self.url("networks:members"), {"email": email, "role": role}, follow=True)
-        self.assertContains(response, f"Invitation sent to {email}")
+        response = self.client.post(self.url("networks:members"), {"email": email, "role": role})
+        self.assertContains(response, f"Invitation for {email.lower()}")
         link = re.search(r"https?://\S+/invitations/\S+/", mail.outbox[-1].body)
         assert link is not None
         self.client.logout()
         return urlparse(link.group(0)).path
+
+    def test_the_link_is_shown_once_to_copy_and_points_where_the_admin_is(self) -> None:
+        self.login(self.admin)
+        response = self.client.post(
+            self.url("networks:members"),
+            {"email": "newbie@example.org", "role": "ops"},
+            HTTP_HOST="localhost:8300",
+        )
+        link = re.search(r"https?://\S+/invitations/\S+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+        assert link.startswith("http://localhost:8300/invitations/")
+        self.assertContains(response, f'value="{link}"')
+        self.assertContains(response, "Copy link")
+        # Tests send mail to memory, not to anyone: the page says so instead of "sent".
+        self.assertContains(response, "Email is not set up on this portal")
+        # Once only: the members page afterwards lists the invitation, not its link.
+        self.assertNotContains(self.client.get(self.url("networks:members")), link)
+
+    @override_settings(SITE_URL="https://portal.example.com")
+    def test_site_url_when_set_is_the_links_base(self) -> None:
+        self.login(self.admin)
+        self.client.post(self.url("networks:members"), {"email": "newbie@example.org", "role": "ops"})
+        assert "https://portal.example.com/invitations/" in mail.outbox[-1].body
 
     def test_a_new_person_signs_up_through_the_link_once(self) -> None:
         path = self.invite(role="reviewer")

@@ -60,6 +60,8 @@ class Command(BaseCommand):
         )
 
         env["WEB_HOST"], env["WEB_PORT"] = options["host"], str(options["port"])
+        # Links in emails (invitations, password resets) point where this portal really listens.
+        env.setdefault("SITE_URL", url.rstrip("/"))
         env["PYTHONUNBUFFERED"] = "1"
         # The Procfile says `python` and `gunicorn`: make them this virtual environment's.
         bin_dir = str(Path(sys.executable).parent)
