@@ -23,4 +23,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("admin/rq/", include("django_rq.urls")),
     path("healthz", runtime_views.healthz, name="healthz"),
+    path("favicon.ico", runtime_views.favicon, name="favicon"),
 ]

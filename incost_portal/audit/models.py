@@ -40,3 +40,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+    @property
+    def detail_shown(self) -> str:
+        """The detail in words: "send times: 00:00, 12:00 · backfill days: 7"; empty values left out,
+        yes and no for flags, lists joined."""
+        parts = []
+        for key, value in (self.detail or {}).items():
+            if value is None or value == "" or value == []:
+                continue
+            if isinstance(value, bool):
+                shown = "yes" if value else "no"
+            elif isinstance(value, list | tuple):
+                shown = ", ".join(map(str, value))
+            else:
+                shown = str(value)
+            parts.append(f"{str(key).replace('_', ' ')}: {shown}")
+        return " · ".join(parts)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Max, Q
+from django.template.defaultfilters import pluralize
 
 from incost_portal.costs.models import CostGroupTotal, CostRow
 from incost_portal.networks.models import ApiToken, App, Network
@@ -110,7 +111,11 @@ def _test_send_steps(network: Network) -> tuple[list[Step], Submission | None]:
         ], None
     app = submission.app.app_id
     sent = Step(
-        "sent", titles["sent"], PASS, f"{submission.row_count} row(s) for {app}, {submission.date_from}."
+        "sent",
+        titles["sent"],
+        PASS,
+        f"{submission.row_count} row{pluralize(submission.row_count)} for {app}, "
+        f"{submission.date_from:%Y-%m-%d}.",
     )
     if not submission.job_id and submission.state in IN_FLIGHT:
         job = Step(
@@ -182,7 +187,7 @@ def _hierarchy_step(network: Network) -> Step:
     share = {key: Decimal(counts[key] * 100) / counts["rows"] for key in ("campaign", "adset", "ad")}
     evidence = (
         f"campaign id on {share['campaign']:.1f}%, adset id on {share['adset']:.1f}%, "
-        f"ad id on {share['ad']:.1f}% of {counts['rows']:,} row(s)."
+        f"ad id on {share['ad']:.1f}% of {counts['rows']:,} row{pluralize(counts['rows'])}."
     )
     return Step("hierarchy", title, PASS if share["campaign"] > CAMPAIGN_SHARE_NEEDED else FAIL, evidence)
 

@@ -26,7 +26,36 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+# What a file that is not text starts with, and what it is in words.
+_NOT_TEXT = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "an XLSX workbook or a zip archive (name an XLSX file .xlsx)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook (save it as .xlsx or CSV)"),
+)
+
+
+def _not_text(stream: BinaryIO) -> str | None:
+    """What the file is when it is plainly not CSV text (its first bytes), else None."""
+    head = stream.read(1024)
+    stream.seek(0)
+    for magic, kind in _NOT_TEXT:
+        if head.startswith(magic):
+            return kind
+    # A stray NUL is a damaged cell (reported by row and field); many are a file that is not text.
+    return "a binary file" if head.count(b"\x00") > len(head) // 10 else None
+
+
 def read_delimited(stream: BinaryIO, *, chunk_rows: int) -> CostFile:
+    kind = _not_text(stream)
+    if kind is not None:
+        issue = Issue(
+            None, "", "ic416", f"This is not a CSV file: it looks like {kind}. Upload CSV, JSON or XLSX."
+        )
+        return CostFile("csv", (), iter([RowChunk([], {}, [issue])]))
     # Undecodable bytes become lone surrogates, which the validator reports (ic416) by row and field.
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     try:
