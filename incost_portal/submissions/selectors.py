@@ -2,7 +2,9 @@
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, QuerySet
 
 from incost_portal.costs.incost_rows import COST_ROW_FIELDS, incost_row_bytes
@@ -64,6 +66,24 @@ def submission_list(
     if date_on:
         submissions = submissions.filter(date_from__lte=date_on, date_to__gte=date_on)
     return submissions.order_by("-created_at", "-id")
+
+
+def submission_page(*, network: Network, number: object, size: int, **filters: Any) -> Page[Submission]:
+    """One page of `submission_list`, newest first, without counting the network's jobs (a COUNT
+    over 100,000 of them cost more than the rest of the page): the page's rows and one more tell
+    whether an older page exists, and the paginator knows no more than that."""
+    try:
+        wanted = max(int(str(number or 1)), 1)
+    except ValueError:
+        wanted = 1
+    jobs = submission_list(network=network, **filters)
+    start = (wanted - 1) * size
+    rows = list(jobs[start : start + size + 1])
+    if not rows and wanted > 1:  # past the end (the list shrank, or a typed URL): the first page
+        wanted, start, rows = 1, 0, list(jobs[: size + 1])
+    paginator = Paginator(rows, size)
+    paginator.count = start + len(rows)  # one past this page when an older page exists
+    return Page(rows[:size], wanted, paginator)
 
 
 def submissions_in_flight(*, network: Network) -> int:

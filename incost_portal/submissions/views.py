@@ -3,7 +3,6 @@
 import csv
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -14,25 +13,31 @@ from incost_portal.networks.selectors import app_list, member_list
 from incost_portal.submissions.exports import csv_safe, submission_csv_rows
 from incost_portal.submissions.forms import BackfillForm, SubmissionFilterForm
 from incost_portal.submissions.models import IN_FLIGHT, Submission, Trigger
-from incost_portal.submissions.selectors import submission_list, submission_list_version, submission_version
+from incost_portal.submissions.selectors import (
+    submission_list,
+    submission_list_version,
+    submission_page,
+    submission_version,
+)
 from incost_portal.submissions.services.planning import send_plan_create, submission_resend
 
 PAGE_SIZE = 50
 
 
-def _filtered(request: HttpRequest, tenancy: Tenancy) -> tuple[SubmissionFilterForm, object]:
+def _filter_form(request: HttpRequest, tenancy: Tenancy) -> SubmissionFilterForm:
     network = tenancy.network
-    form = SubmissionFilterForm(
+    return SubmissionFilterForm(
         request.GET or None, apps=app_list(network=network), members=member_list(network=network)
     )
-    return form, submission_list(network=network, **form.filters())
 
 
 @network_view(Access.READ)
 @polled(lambda *, tenancy: submission_list_version(network=tenancy.network))
 def submission_list_view(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
-    form, submissions = _filtered(request, tenancy)
-    page = Paginator(submissions, PAGE_SIZE).get_page(request.GET.get("page"))
+    form = _filter_form(request, tenancy)
+    page = submission_page(
+        network=tenancy.network, number=request.GET.get("page"), size=PAGE_SIZE, **form.filters()
+    )
     live = any(submission.state in IN_FLIGHT for submission in page.object_list)
     context = {"form": form, "page": page, "live": live, "backfill_form": BackfillForm()}
     return render(request, "submissions/_table.html" if request.htmx else "submissions/list.html", context)
@@ -101,7 +106,7 @@ class _Echo:
 
 @network_view(Access.READ)
 def submission_export(request: HttpRequest, *, tenancy: Tenancy) -> StreamingHttpResponse:
-    _, submissions = _filtered(request, tenancy)
+    submissions = submission_list(network=tenancy.network, **_filter_form(request, tenancy).filters())
     writer = csv.writer(_Echo())
     rows = (writer.writerow([csv_safe(value) for value in row]) for row in submission_csv_rows(submissions))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
