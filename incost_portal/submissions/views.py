@@ -12,11 +12,14 @@ from incost_portal.networks.polling import polled
 from incost_portal.networks.selectors import app_list, member_list
 from incost_portal.submissions.exports import csv_safe, submission_csv_rows
 from incost_portal.submissions.forms import BackfillForm, SubmissionFilterForm
-from incost_portal.submissions.models import IN_FLIGHT, Submission, Trigger
+from incost_portal.submissions.models import IN_FLIGHT, Trigger
 from incost_portal.submissions.selectors import (
+    submission_event_list,
+    submission_group_list,
     submission_list,
     submission_list_version,
     submission_page,
+    submission_payload_list,
     submission_version,
 )
 from incost_portal.submissions.services.planning import send_plan_create, submission_resend
@@ -46,13 +49,12 @@ def submission_list_view(request: HttpRequest, *, tenancy: Tenancy) -> HttpRespo
 @network_view(Access.READ)
 @polled(lambda *, tenancy, submission_code: submission_version(network=tenancy.network, code=submission_code))
 def submission_detail(request: HttpRequest, submission_code: str, *, tenancy: Tenancy) -> HttpResponse:
-    submission = tenant_object(
-        tenancy, Submission.objects.select_related("app", "created_by").defer("payload"), code=submission_code
-    )
+    network = tenancy.network
+    submission = tenant_object(tenancy, submission_list(network=network), code=submission_code)
     context = {
         "submission": submission,
-        "events": submission.events.all(),
-        "groups": submission.groups.order_by("date", "media_source"),
+        "events": submission_event_list(network=network, submission=submission),
+        "groups": submission_group_list(network=network, submission=submission),
         "live": submission.state in IN_FLIGHT,
     }
     template = "submissions/_detail_live.html" if request.htmx else "submissions/detail.html"
@@ -61,7 +63,9 @@ def submission_detail(request: HttpRequest, submission_code: str, *, tenancy: Te
 
 @network_view(Access.READ)
 def submission_payload(request: HttpRequest, submission_code: str, *, tenancy: Tenancy) -> HttpResponse:
-    submission = tenant_object(tenancy, Submission, code=submission_code)
+    submission = tenant_object(
+        tenancy, submission_payload_list(network=tenancy.network), code=submission_code
+    )
     response = HttpResponse(bytes(submission.payload), content_type="application/json")
     response["Content-Disposition"] = (
         f'attachment; filename="incost-{submission.app.app_id}-{submission.code}.json"'
@@ -72,7 +76,9 @@ def submission_payload(request: HttpRequest, submission_code: str, *, tenancy: T
 @require_POST
 @network_view(Access.WRITE)
 def submission_resend_view(request: HttpRequest, submission_code: str, *, tenancy: Tenancy) -> HttpResponse:
-    submission = tenant_object(tenancy, Submission.objects.select_related("app"), code=submission_code)
+    submission = tenant_object(
+        tenancy, submission_payload_list(network=tenancy.network), code=submission_code
+    )
     plan = submission_resend(network=tenancy.network, submission=submission, user=request.user)
     messages.info(request, f"Resend: {plan.summary()}")
     return redirect("submissions:list", tenancy.network.code)
