@@ -27,7 +27,7 @@ def main() -> None:
         "dashboard": (f"/n/{network}/", {}),
         "costs": (f"/n/{network}/costs/", {}),
         "jobs": (jobs, {}),
-        "jobs poll (304)": (jobs, {"HX-Request": "true"}),
+        "jobs poll, unchanged (304)": (jobs, {"HX-Request": "true"}),
     }
     seen: list[str] = []
 
