@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 
 from incost_portal.costs.fields import FIELD_ORDER, INCOST_FIELDS, INPUT_FIELDS
 from incost_portal.costs.models import CostIssue, CostRow, CostUpload
-from incost_portal.costs.previews import upload_fields, upload_rows
+from incost_portal.costs.selectors import upload_fields, upload_rows
 from incost_portal.costs.services import cost_upload_create
 from incost_portal.networks.models import App, Network
 

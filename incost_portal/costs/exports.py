@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from incost_portal.costs.fields import INCOST_FIELDS
 from incost_portal.costs.issues import text_shown
 from incost_portal.costs.models import CostIssue, CostRow, CostUpload
-from incost_portal.costs.previews import upload_fields, upload_rows
+from incost_portal.costs.selectors import upload_fields, upload_rows
 
 
 def _issue_text(issue: CostIssue) -> str:

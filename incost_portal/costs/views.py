@@ -11,14 +11,24 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from incost_portal.costs import editing, previews
+from incost_portal.costs import editing
 from incost_portal.costs.charts import spend_chart
 from incost_portal.costs.exports import cost_csv_rows, upload_annotated_rows
 from incost_portal.costs.forms import CellFixForm, CostFilterForm, CostRowForm, UploadFilterForm, UploadForm
-from incost_portal.costs.models import CostRow, CostUpload
-from incost_portal.costs.reports import cost_rows_filtered, cost_upload_filtered
+from incost_portal.costs.models import CostUpload
 from incost_portal.costs.samples import CONTENT_TYPES, sample_file
-from incost_portal.costs.selectors import cost_day_totals, cost_totals_of
+from incost_portal.costs.selectors import (
+    cost_day_totals,
+    cost_row_list,
+    cost_rows_filtered,
+    cost_totals_of,
+    cost_upload_filtered,
+    cost_upload_list,
+    upload_file_issues,
+    upload_grid,
+    upload_issue_groups,
+    upload_profile,
+)
 from incost_portal.costs.services import CostUploadBlocked, cost_upload_accept, cost_upload_create
 from incost_portal.csv_streams import attachment, csv_response
 from incost_portal.incost import accepted_codes
@@ -60,7 +70,7 @@ def cost_export(request: HttpRequest, *, tenancy: Tenancy) -> StreamingHttpRespo
 
 @network_view(Access.WRITE)
 def cost_row_edit(request: HttpRequest, row_id: int, *, tenancy: Tenancy) -> HttpResponse:
-    row = tenant_object(tenancy, CostRow.objects.select_related("app"), pk=row_id)
+    row = tenant_object(tenancy, cost_row_list(network=tenancy.network), pk=row_id)
     form = CostRowForm(request.POST or None, initial=editing.row_initial(row))
     if request.method == "POST" and form.is_valid():
         try:
@@ -76,7 +86,7 @@ def cost_row_edit(request: HttpRequest, row_id: int, *, tenancy: Tenancy) -> Htt
 @require_POST
 @network_view(Access.WRITE)
 def cost_row_delete(request: HttpRequest, row_id: int, *, tenancy: Tenancy) -> HttpResponse:
-    row = tenant_object(tenancy, CostRow.objects.select_related("app"), pk=row_id)
+    row = tenant_object(tenancy, cost_row_list(network=tenancy.network), pk=row_id)
     try:
         editing.cost_row_delete(network=tenancy.network, row=row, user=request.user)
     except ValidationError as error:
@@ -129,10 +139,10 @@ def _preview(request: HttpRequest, upload: CostUpload, *, problems: str | None =
     shown = problems or request.GET.get("rows") or ("problems" if upload.issue_counts else "all")
     return {
         "upload": upload,
-        "profile": previews.upload_profile(upload=upload),
-        "issue_groups": previews.upload_issue_groups(upload=upload),
-        "file_issues": previews.upload_file_issues(upload=upload),
-        "grid": previews.upload_grid(
+        "profile": upload_profile(upload=upload),
+        "issue_groups": upload_issue_groups(upload=upload),
+        "file_issues": upload_file_issues(upload=upload),
+        "grid": upload_grid(
             upload=upload, page_number=request.GET.get("page"), problems_only=shown == "problems"
         ),
         "rows_shown": shown,
@@ -140,8 +150,7 @@ def _preview(request: HttpRequest, upload: CostUpload, *, problems: str | None =
 
 
 def _upload(tenancy: Tenancy, upload_code: Any) -> CostUpload:
-    queryset = CostUpload.objects.select_related("created_by", "accepted_by", "app", "network")
-    return tenant_object(tenancy, queryset, code=upload_code)
+    return tenant_object(tenancy, cost_upload_list(network=tenancy.network), code=upload_code)
 
 
 @network_view(Access.READ)

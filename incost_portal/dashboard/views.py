@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from incost_portal.dashboard.selectors import dashboard_calls_used, dashboard_summary
+from incost_portal.dashboard.selectors import dashboard_summary
 from incost_portal.networks.access import LAST_NETWORK_SESSION_KEY, Access, Tenancy, network_view
 from incost_portal.networks.selectors import (
     app_list,
@@ -23,9 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @network_view(Access.READ)
 def index(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
-    calls = dashboard_calls_used(network=tenancy.network)
-    summary = dashboard_summary(tenancy=tenancy, calls_used_today=calls)
-    return render(request, "dashboard/index.html", {"summary": summary, "calls_used_today": calls})
+    return render(request, "dashboard/index.html", {"summary": dashboard_summary(network=tenancy.network)})
 
 
 @network_view(Access.READ)

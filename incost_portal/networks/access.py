@@ -115,8 +115,3 @@ def tenant_object(tenancy: Tenancy, model_or_queryset: type[M] | models.QuerySet
         model_or_queryset._default_manager.all() if isinstance(model_or_queryset, type) else model_or_queryset
     )
     return get_object_or_404(queryset.filter(network=tenancy.network), **lookup)
-
-
-def tenant_queryset(tenancy: Tenancy, model: type[M]) -> models.QuerySet[M]:
-    """All objects of a model that belong to the tenancy's network."""
-    return model._default_manager.filter(network=tenancy.network)

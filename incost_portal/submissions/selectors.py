@@ -2,13 +2,15 @@
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Max, QuerySet
 
 from incost_portal.costs.incost_rows import COST_ROW_FIELDS, incost_row_bytes
 from incost_portal.costs.models import CostRow
 from incost_portal.networks.models import App, Network
-from incost_portal.submissions.models import IN_FLIGHT, Submission, SubmissionEvent
+from incost_portal.submissions.models import Submission, SubmissionEvent, SubmissionGroup
 from incost_portal.submissions.packing import Group
 
 
@@ -66,13 +68,38 @@ def submission_list(
     return submissions.order_by("-created_at", "-id")
 
 
-def submissions_in_flight(*, network: Network) -> int:
-    return Submission.objects.filter(network=network, state__in=IN_FLIGHT).count()
+def submission_page(*, network: Network, number: object, size: int, **filters: Any) -> Page[Submission]:
+    """One page of `submission_list`, newest first, without counting the network's jobs (a COUNT
+    over 100,000 of them cost more than the rest of the page): the page's rows and one more tell
+    whether an older page exists, and the paginator knows no more than that."""
+    try:
+        wanted = max(int(str(number or 1)), 1)
+    except ValueError:
+        wanted = 1
+    jobs = submission_list(network=network, **filters)
+    start = (wanted - 1) * size
+    rows = list(jobs[start : start + size + 1])
+    if not rows and wanted > 1:  # past the end (the list shrank, or a typed URL): the first page
+        wanted, start, rows = 1, 0, list(jobs[: size + 1])
+    paginator = Paginator(rows, size)
+    paginator.count = start + len(rows)  # one past this page when an older page exists
+    return Page(rows[:size], wanted, paginator)
 
 
-def submission_state_counts(*, network: Network) -> dict[str, int]:
-    rows = Submission.objects.filter(network=network).values("state").annotate(n=Count("id"))
-    return {row["state"]: row["n"] for row in rows}
+def submission_payload_list(*, network: Network) -> QuerySet[Submission]:
+    """The network's requests with the bytes they carry (a payload's download, a resend)."""
+    return Submission.objects.filter(network=network).select_related("app")
+
+
+def submission_event_list(*, network: Network, submission: Submission) -> QuerySet[SubmissionEvent]:
+    """A request's timeline: every call to AppsFlyer and every move, oldest first."""
+    return SubmissionEvent.objects.filter(submission__network=network, submission=submission)
+
+
+def submission_group_list(*, network: Network, submission: Submission) -> QuerySet[SubmissionGroup]:
+    """The (app, date, media source) groups a request carries, by date."""
+    groups = SubmissionGroup.objects.filter(network=network, submission=submission)
+    return groups.order_by("date", "media_source")
 
 
 def submission_list_version(*, network: Network) -> str:

@@ -1,7 +1,6 @@
 """The Jobs pages: every request sent to AppsFlyer, its timeline, and Send now / Backfill / Resend."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,26 +11,35 @@ from incost_portal.networks.polling import polled
 from incost_portal.networks.selectors import app_list, member_list
 from incost_portal.submissions.exports import submission_csv_rows
 from incost_portal.submissions.forms import BackfillForm, SubmissionFilterForm
-from incost_portal.submissions.models import IN_FLIGHT, Submission, Trigger
-from incost_portal.submissions.selectors import submission_list, submission_list_version, submission_version
+from incost_portal.submissions.models import IN_FLIGHT, Trigger
+from incost_portal.submissions.selectors import (
+    submission_event_list,
+    submission_group_list,
+    submission_list,
+    submission_list_version,
+    submission_page,
+    submission_payload_list,
+    submission_version,
+)
 from incost_portal.submissions.services.planning import send_plan_create, submission_resend
 
 PAGE_SIZE = 50
 
 
-def _filtered(request: HttpRequest, tenancy: Tenancy) -> tuple[SubmissionFilterForm, object]:
+def _filter_form(request: HttpRequest, tenancy: Tenancy) -> SubmissionFilterForm:
     network = tenancy.network
-    form = SubmissionFilterForm(
+    return SubmissionFilterForm(
         request.GET or None, apps=app_list(network=network), members=member_list(network=network)
     )
-    return form, submission_list(network=network, **form.filters())
 
 
 @network_view(Access.READ)
 @polled(lambda *, tenancy: submission_list_version(network=tenancy.network))
 def submission_list_view(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
-    form, submissions = _filtered(request, tenancy)
-    page = Paginator(submissions, PAGE_SIZE).get_page(request.GET.get("page"))
+    form = _filter_form(request, tenancy)
+    page = submission_page(
+        network=tenancy.network, number=request.GET.get("page"), size=PAGE_SIZE, **form.filters()
+    )
     live = any(submission.state in IN_FLIGHT for submission in page.object_list)
     context = {"form": form, "page": page, "live": live, "backfill_form": BackfillForm()}
     return render(request, "submissions/_table.html" if request.htmx else "submissions/list.html", context)
@@ -40,13 +48,12 @@ def submission_list_view(request: HttpRequest, *, tenancy: Tenancy) -> HttpRespo
 @network_view(Access.READ)
 @polled(lambda *, tenancy, submission_code: submission_version(network=tenancy.network, code=submission_code))
 def submission_detail(request: HttpRequest, submission_code: str, *, tenancy: Tenancy) -> HttpResponse:
-    submission = tenant_object(
-        tenancy, Submission.objects.select_related("app", "created_by").defer("payload"), code=submission_code
-    )
+    network = tenancy.network
+    submission = tenant_object(tenancy, submission_list(network=network), code=submission_code)
     context = {
         "submission": submission,
-        "events": submission.events.all(),
-        "groups": submission.groups.order_by("date", "media_source"),
+        "events": submission_event_list(network=network, submission=submission),
+        "groups": submission_group_list(network=network, submission=submission),
         "live": submission.state in IN_FLIGHT,
     }
     template = "submissions/_detail_live.html" if request.htmx else "submissions/detail.html"
@@ -55,7 +62,9 @@ def submission_detail(request: HttpRequest, submission_code: str, *, tenancy: Te
 
 @network_view(Access.READ)
 def submission_payload(request: HttpRequest, submission_code: str, *, tenancy: Tenancy) -> HttpResponse:
-    submission = tenant_object(tenancy, Submission, code=submission_code)
+    submission = tenant_object(
+        tenancy, submission_payload_list(network=tenancy.network), code=submission_code
+    )
     response = HttpResponse(bytes(submission.payload), content_type="application/json")
     response["Content-Disposition"] = attachment(f"incost-{submission.app.app_id}-{submission.code}.json")
     return response
@@ -64,7 +73,9 @@ def submission_payload(request: HttpRequest, submission_code: str, *, tenancy: T
 @require_POST
 @network_view(Access.WRITE)
 def submission_resend_view(request: HttpRequest, submission_code: str, *, tenancy: Tenancy) -> HttpResponse:
-    submission = tenant_object(tenancy, Submission.objects.select_related("app"), code=submission_code)
+    submission = tenant_object(
+        tenancy, submission_payload_list(network=tenancy.network), code=submission_code
+    )
     plan = submission_resend(network=tenancy.network, submission=submission, user=request.user)
     messages.info(request, f"Resend: {plan.summary()}")
     return redirect("submissions:list", tenancy.network.code)
@@ -93,5 +104,5 @@ def backfill(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
 
 @network_view(Access.READ)
 def submission_export(request: HttpRequest, *, tenancy: Tenancy) -> StreamingHttpResponse:
-    _, submissions = _filtered(request, tenancy)
+    submissions = submission_list(network=tenancy.network, **_filter_form(request, tenancy).filters())
     return csv_response(submission_csv_rows(submissions), f"incost-jobs-{tenancy.network.slug}.csv")

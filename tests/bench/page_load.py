@@ -28,6 +28,7 @@ class Sample:
 class LoadResult:
     samples: list[Sample]
     seconds: float
+    expected: int = 200  # the status every answer should have; any other counts as an error
 
     def of(self, page: int | None = None) -> list[Sample]:
         return [s for s in self.samples if page is None or s.page == page]
@@ -36,7 +37,7 @@ class LoadResult:
         return len(self.of(page)) / self.seconds
 
     def errors(self, page: int | None = None) -> int:
-        return sum(1 for s in self.of(page) if s.status != 200)
+        return sum(1 for s in self.of(page) if s.status != self.expected)
 
     def percentile(self, share: float, page: int | None = None) -> float:
         """The latency (ms) under which `share` of the requests finished (nearest rank)."""
@@ -70,10 +71,17 @@ def login(base: str, username: str, password: str) -> str:
 
 
 def _client(
-    host: str, port: int, sessionid: str, paths: list[str], first: int, until: float, out: list[Sample]
+    host: str,
+    port: int,
+    sessionid: str,
+    paths: list[str],
+    first: int,
+    until: float,
+    out: list[Sample],
+    extra: dict[str, str],
 ) -> None:
     pool = urllib3.HTTPConnectionPool(host, port, maxsize=1, retries=False, timeout=TIMEOUT)
-    headers = {"Cookie": f"sessionid={sessionid}", "Accept": "text/html"}
+    headers = {"Cookie": f"sessionid={sessionid}", "Accept": "text/html", **extra}
     turn = first
     while time.monotonic() < until:
         page = turn % len(paths)
@@ -89,12 +97,18 @@ def _client(
 
 
 def _process(
-    host: str, port: int, sessions: list[tuple[int, str]], paths: list[str], start: float, until: float
+    host: str,
+    port: int,
+    sessions: list[tuple[int, str]],
+    paths: list[str],
+    start: float,
+    until: float,
+    extra: dict[str, str],
 ) -> list[Sample]:
     samples: list[Sample] = []
     time.sleep(max(0.0, start - time.monotonic()))
     threads = [
-        threading.Thread(target=_client, args=(host, port, sessionid, paths, index, until, samples))
+        threading.Thread(target=_client, args=(host, port, sessionid, paths, index, until, samples, extra))
         for index, sessionid in sessions
     ]
     for thread in threads:
@@ -104,8 +118,18 @@ def _process(
     return samples
 
 
-def load(*, host: str, port: int, sessions: list[str], paths: list[str], seconds: float) -> LoadResult:
-    """Run len(sessions) clients over `paths` (client i starts at path i, then takes them in turn)."""
+def load(
+    *,
+    host: str,
+    port: int,
+    sessions: list[str],
+    paths: list[str],
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    expected: int = 200,
+) -> LoadResult:
+    """Run len(sessions) clients over `paths` (client i starts at path i, then takes them in turn),
+    each request with `headers` besides the session cookie; answers other than `expected` are errors."""
     groups: list[list[tuple[int, str]]] = [[] for _ in range(min(PROCESSES, len(sessions)))]
     for index, sessionid in enumerate(sessions):
         groups[index % len(groups)].append((index, sessionid))
@@ -115,7 +139,9 @@ def load(*, host: str, port: int, sessions: list[str], paths: list[str], seconds
         # One deadline for all (CLOCK_MONOTONIC is system-wide), a little ahead for the fork.
         start = time.monotonic() + 0.5
         until = start + seconds
-        futures = [pool.submit(_process, host, port, group, paths, start, until) for group in groups]
+        futures = [
+            pool.submit(_process, host, port, group, paths, start, until, headers or {}) for group in groups
+        ]
         samples = [sample for future in futures for sample in future.result()]
     # Requests still open at the deadline finish after it: count the time they took too.
-    return LoadResult(samples, max(seconds, time.monotonic() - start))
+    return LoadResult(samples, max(seconds, time.monotonic() - start), expected)

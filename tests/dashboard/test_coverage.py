@@ -8,7 +8,6 @@ from django.utils import timezone
 from incost_portal.costs.models import CostRow
 from incost_portal.costs.row_store import group_totals_refresh
 from incost_portal.dashboard.selectors import APPLIED, GAP, PENDING, dashboard_summary
-from incost_portal.networks.access import tenancy_for
 from incost_portal.submissions.models import State, Submission, SubmissionGroup
 from incost_portal.submissions.services.sending import submission_applied_record
 from tests.cast import BaseTestCase
@@ -35,7 +34,7 @@ class CoverageTestCase(BaseTestCase):
         submission_applied_record(submission)  # as sending does once Applied
 
     def summary(self):  # type: ignore[no-untyped-def]
-        return dashboard_summary(tenancy=tenancy_for(self.ops, self.network.code), calls_used_today=0)
+        return dashboard_summary(network=self.network)
 
     def test_days_are_applied_pending_or_gaps_in_the_apps_time_zone(self) -> None:
         app = self.cast.ios_app

@@ -1,16 +1,17 @@
-"""Reads of cost data. Every function that returns tenant data takes `network=`."""
+"""Reads of a network's current cost: the rules uploads are checked against, the rows and groups
+as they are sent, and the Costs page's filtered rows, totals and chart points."""
 
 import datetime
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from incost_portal.costs.incost_rows import COST_ROW_FIELDS, group_content_hash, incost_row_bytes
-from incost_portal.costs.models import CostGroupTotal, CostIssue, CostRow, CostUpload
-from incost_portal.costs.reports import CostTotals, cost_rows_filtered, group_filtered
+from incost_portal.costs.models import CostGroupTotal, CostRow
 from incost_portal.costs.validation import AppRules, NetworkRules
 from incost_portal.networks.models import App, MediaSource, Network
 
@@ -32,19 +33,6 @@ def network_rules(*, network: Network) -> NetworkRules:
         slug=network.slug,
         disabled_apps=frozenset(app_id for _, app_id, _, _, enabled in apps if not enabled),
     )
-
-
-def cost_upload_list(*, network: Network) -> QuerySet[CostUpload]:
-    return CostUpload.objects.filter(network=network).select_related("created_by").order_by("-created_at")
-
-
-def cost_upload_get(*, network: Network, code: str) -> CostUpload:
-    return CostUpload.objects.get(network=network, code=code)
-
-
-def cost_issue_list(*, network: Network, upload: CostUpload) -> QuerySet[CostIssue]:
-    """The stored issues of an upload, by row (file-wide issues first)."""
-    return CostIssue.objects.filter(upload__network=network, upload=upload).order_by("row", "id")
 
 
 def cost_group_rows(*, network: Network, app: App, date: datetime.date, media_source: str) -> Iterator[bytes]:
@@ -86,6 +74,54 @@ def cost_group_hashes(
     if key is not None:
         hashes[key] = group_content_hash(bodies)
     return hashes
+
+
+GroupQuerySet = TypeVar("GroupQuerySet", QuerySet[CostRow], QuerySet[CostGroupTotal])
+
+
+def group_filtered(
+    queryset: GroupQuerySet,
+    *,
+    app: App | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    media_source: str = "",
+) -> GroupQuerySet:
+    """The Costs page's filters that are group dimensions, on cost rows or on group totals."""
+    if app is not None:
+        queryset = queryset.filter(app=app)
+    if date_from is not None:
+        queryset = queryset.filter(date__gte=date_from)
+    if date_to is not None:
+        queryset = queryset.filter(date__lte=date_to)
+    if media_source:
+        queryset = queryset.filter(media_source=media_source)
+    return queryset
+
+
+def cost_rows_filtered(*, network: Network, campaign: str = "", **groups: Any) -> QuerySet[CostRow]:
+    """The network's current rows matching the Costs page's filters (`group_filtered`'s and a
+    campaign id or name): newest dates first, then by app, media source and campaign (the order of
+    an index, so a page reads only its own rows)."""
+    rows = group_filtered(cost_row_list(network=network), **groups)
+    if campaign:
+        rows = rows.filter(Q(campaign_id__icontains=campaign) | Q(campaign_name__icontains=campaign))
+    return rows.order_by("-date", "app_id", "media_source", "campaign_id", "pk")
+
+
+@dataclass
+class CostTotals:
+    rows: int
+    spend: list[tuple[str, Decimal, int]]  # (currency, spend, rows), the biggest spend first
+
+    @property
+    def main_currency(self) -> str:
+        return self.spend[0][0] if self.spend else ""
+
+
+def cost_row_list(*, network: Network) -> QuerySet[CostRow]:
+    """The network's current rows with their app (a row's page, its edit and delete)."""
+    return CostRow.objects.filter(network=network).select_related("app")
 
 
 DayTotal = tuple[datetime.date, str, str, Decimal, int]  # date, media source, currency, spend, rows

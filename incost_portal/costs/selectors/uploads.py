@@ -1,4 +1,5 @@
-"""Reads of an upload's own rows, for its preview: the stored file is read again, streaming.
+"""Reads of uploads: the network's upload history, and an upload's own rows for its preview (the
+stored file is read again, streaming).
 
 The portal keeps the file as uploaded and the issues found in it, not its rows (a million-row
 file would be a million rows in the database before anyone looked at them). A page of the grid
@@ -23,6 +24,7 @@ from incost_portal.costs.issues import CODES, text_shown
 from incost_portal.costs.models import CostIssue, CostUpload
 from incost_portal.costs.parsing import RowChunk, cost_file_read
 from incost_portal.costs.validation.rules import SPEND_RE
+from incost_portal.networks.models import Network
 
 GRID_PAGE_ROWS = 100
 # Enough for the profile of a file: it never changes, so it is computed once and kept.
@@ -81,6 +83,22 @@ class Grid:
     rows: list[GridRow]
     page: Page[Any]
     problems_only: bool
+
+
+def cost_upload_list(*, network: Network) -> QuerySet[CostUpload]:
+    """The network's uploads with who made and accepted them and their app (an upload's pages)."""
+    return CostUpload.objects.filter(network=network).select_related(
+        "created_by", "accepted_by", "app", "network"
+    )
+
+
+def cost_upload_filtered(*, network: Network, status: str = "", source: str = "") -> QuerySet[CostUpload]:
+    uploads = CostUpload.objects.filter(network=network).select_related("created_by", "app")
+    if status:
+        uploads = uploads.filter(status=status)
+    if source:
+        uploads = uploads.filter(source=source)
+    return uploads.order_by("-created_at", "-pk")
 
 
 def _open(upload: CostUpload) -> Iterator[RowChunk]:
