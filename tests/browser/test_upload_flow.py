@@ -58,7 +58,7 @@ def test_ops_fix_accept_send_to_applied_and_reviewer_follows(
     expect(page.locator('[data-testid="issue-codes"] tr[data-code="ic219"]')).to_be_visible()
     expect(cell(page, 3, "geo")).to_have_class(re.compile("cell-error"))
     expect(cell(page, 3, "geo")).to_contain_text("ic219")
-    expect(cell(page, 3, "geo")).to_contain_text("not an ISO 3166")
+    expect(cell(page, 3, "geo")).to_contain_text("not a country code AppsFlyer accepts")
     expect(cell(page, 4, "date")).to_have_class(re.compile("cell-error"))
     expect(cell(page, 4, "date")).to_contain_text("ic212")
     expect(cell(page, 3, "date")).not_to_have_class(re.compile("cell-error"))

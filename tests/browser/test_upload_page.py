@@ -41,7 +41,7 @@ def test_a_dropped_file_is_uploaded_with_a_progress_bar(page, base: str) -> None
     page.get_by_role("button", name="Upload and check").click()
     expect(page.locator("h1")).to_contain_text("dropped.csv")
     expect(page.locator('[data-testid="next-step"]')).to_contain_text("Nothing blocks this file")
-    expect(page.get_by_role("button", name="Accept 1 rows")).to_be_visible()
+    expect(page.get_by_role("button", name="Accept 1 row")).to_be_visible()
 
 
 def test_pasted_json_with_a_quoted_spend_is_fixed_in_place(page, base: str) -> None:  # type: ignore[no-untyped-def]

@@ -167,9 +167,9 @@ class PreviewTestCase(CostPagesTestCase):
     def test_a_valid_upload_offers_accept_then_send_now(self) -> None:
         upload = self.make_upload(csv_bytes([row()]))
         self.login(self.ops)
-        self.assertContains(self.client.get(self.url("costs:upload_detail", upload.code)), "Accept 1 rows")
+        self.assertContains(self.client.get(self.url("costs:upload_detail", upload.code)), "Accept 1 row<")
         response = self.client.post(self.url("costs:upload_accept", upload.code), follow=True)
-        self.assertContains(response, "Accepted: 1 rows stored")
+        self.assertContains(response, "Accepted: 1 row stored")
         self.assertContains(response, self.url("submissions:send_now"))
         self.assertContains(response, "Leave it to the schedule")
         assert CostRow.objects.filter(network=self.network).count() == 1
