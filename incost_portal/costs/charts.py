@@ -16,6 +16,8 @@ WIDTH, HEIGHT = 960, 240
 LEFT, RIGHT, BOTTOM, TOP = 64, 28, 24, 8
 # Past this many media sources the smallest are drawn together as "other".
 MAX_SERIES = 8
+# A longer range is drawn from its first to its last day with cost (see spend_chart).
+CLAMP_DAYS = 120
 PALETTE = ("#2457d6", "#2f9e57", "#f0a030", "#c0262d", "#7a4fd0", "#1a9ea8", "#b0597a", "#7d8a2a", "#98a2b3")
 
 
@@ -100,12 +102,21 @@ def spend_chart(
     date_to: datetime.date,
     currency: str,
 ) -> SpendChart:
-    """Bars for every day from `date_from` to `date_to` (empty days too), stacked by media source."""
+    """Bars for the days from `date_from` to `date_to` that have cost, stacked by media source, on
+    an axis of every day (a gap shows as a gap). A range longer than CLAMP_DAYS is narrowed to the
+    days that have cost: work and memory follow the data, never the range asked for."""
     per_day: dict[datetime.date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     per_source: dict[str, Decimal] = defaultdict(Decimal)
     for day, source, spend in points:
+        if not date_from <= day <= date_to:
+            continue
         per_day[day][source] += spend or Decimal(0)
         per_source[source] += spend or Decimal(0)
+    if (date_to - date_from).days >= CLAMP_DAYS:
+        if per_day:
+            date_from, date_to = min(per_day), max(per_day)
+        else:
+            date_from = date_to - datetime.timedelta(days=CLAMP_DAYS - 1)
     ranked = sorted(per_source, key=lambda source: (-per_source[source], source))
     shown = ranked if len(ranked) <= MAX_SERIES else ranked[: MAX_SERIES - 1]
     colors = {source: PALETTE[index] for index, source in enumerate(shown)}
@@ -115,9 +126,9 @@ def spend_chart(
     plot_height = HEIGHT - BOTTOM - TOP
     slot = (WIDTH - LEFT - RIGHT) / max(days, 1)
     bars: list[Bar] = []
-    for index in range(days):
-        day = date_from + datetime.timedelta(days=index)
-        spends = per_day.get(day, {})
+    for day in sorted(per_day):
+        index = (day - date_from).days
+        spends = per_day[day]
         bar = Bar(x=LEFT + index * slot + slot * 0.1, width=max(slot * 0.8, 0.5), day=day, total=Decimal(0))
         stacked = [(source, spends[source]) for source in shown if spends.get(source)]
         rest = sum((v for s, v in spends.items() if s not in colors), Decimal(0))
