@@ -57,6 +57,12 @@ class CostUpload(models.Model):
     )
     stored_row_count = models.PositiveIntegerField(default=0)
     groups_replaced = models.PositiveIntegerField(default=0)
+    # The rows as parsed when checked (costs.parsed_copy): what the preview pages through, so a
+    # file is parsed once, not on every view. Empty for uploads checked before it existed.
+    parsed_file = models.FileField(upload_to="cost_uploads/parsed/%Y/%m/", max_length=300, blank=True)
+    parsed_index = models.JSONField(default=list, blank=True)
+    # Rows, apps, dates, spend per currency and fields of the file, summed in the same pass.
+    profile = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -16,6 +16,7 @@ from incost_portal.audit.models import Action
 from incost_portal.audit.services import audit_record
 from incost_portal.costs.issues import Issue, text_shown
 from incost_portal.costs.models import ISSUES_KEPT_PER_CODE, CostIssue, CostUpload
+from incost_portal.costs.parsed_copy import ParsedCopyWriter
 from incost_portal.costs.parsing import file_format_guess
 from incost_portal.costs.row_store import CostRowStore, ReplaceResult
 from incost_portal.costs.selectors import network_rules
@@ -75,7 +76,14 @@ def cost_upload_create(
         upload.refresh_from_db()
         return upload
     collector = IssueCollector(per_code=ISSUES_KEPT_PER_CODE)
-    summary = _check(upload, on_issue=collector, now=now)
+    # The same pass writes the rows as parsed, for the preview to page through (parsed once).
+    parsed = ParsedCopyWriter()
+    try:
+        summary = _check(upload, on_issue=collector, now=now, on_read=parsed)
+        parsed.save(upload)
+    except BaseException:
+        parsed.discard()
+        raise
     with transaction.atomic():
         _issues_store(upload, collector, summary, now=now)
     return upload

@@ -15,20 +15,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from incost_portal.costs.fields import FIELD_ORDER, REQUIRED
 from incost_portal.costs.issues import CODES, text_shown
 from incost_portal.costs.models import CostIssue, CostUpload
+from incost_portal.costs.parsed_copy import parsed_chunks, parsed_first_position
 from incost_portal.costs.parsing import RowChunk, cost_file_read
 from incost_portal.costs.validation.rules import SPEND_RE
 from incost_portal.networks.models import Network
 
 GRID_PAGE_ROWS = 100
-# Enough for the profile of a file: it never changes, so it is computed once and kept.
-PROFILE_CACHE_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -102,7 +100,11 @@ def cost_upload_filtered(*, network: Network, status: str = "", source: str = ""
 
 
 def _open(upload: CostUpload) -> Iterator[RowChunk]:
-    """The file's chunks; the file is closed when the caller stops reading."""
+    """The file's chunks, from its parsed copy when it has one (else parsed again); the file is
+    closed when the caller stops reading."""
+    if upload.parsed_file:
+        yield from parsed_chunks(upload)
+        return
     with upload.file.open("rb") as stream:
         cost_file = cost_file_read(stream, file_format=upload.file_format, name=upload.original_name)
         yield from cost_file.chunks
@@ -124,14 +126,20 @@ def upload_file_issues(*, upload: CostUpload) -> QuerySet[CostIssue]:
 
 
 def upload_profile(*, upload: CostUpload) -> UploadProfile:
-    """Rows, apps, dates and spend per currency of the file, from one streaming pass (kept in the
-    cache: the file never changes). Values that do not parse are left out of the sums."""
-    key = f"costs:upload-profile:{upload.code}"
-    profile = cache.get(key)
-    if profile is None:
-        profile = _profile_compute(upload)
-        cache.set(key, profile, PROFILE_CACHE_SECONDS)
-    return profile
+    """Rows, apps, dates and spend per currency of the file, as summed when it was checked (an
+    upload checked before the profile was kept is read once more). Values that do not parse are
+    left out of the sums."""
+    kept = upload.profile
+    if kept is None:
+        return _profile_compute(upload)
+    return UploadProfile(
+        rows=kept["rows"],
+        apps=kept["apps"],
+        date_from=kept["date_from"],
+        date_to=kept["date_to"],
+        dates=kept["dates"],
+        spend={currency: Decimal(total) for currency, total in kept["spend"].items()},
+    )
 
 
 def _profile_compute(upload: CostUpload) -> UploadProfile:
@@ -221,9 +229,14 @@ def _grid_row(
 
 
 def _rows_at(upload: CostUpload, start: int, stop: int) -> Iterator[RowChunk]:
-    """The readable rows at positions [start, stop) of the file, as chunks cut to that stretch."""
-    seen = 0
-    for chunk in _open(upload):
+    """The readable rows at positions [start, stop) of the file, as chunks cut to that stretch;
+    from the parsed copy, reading starts at the block that holds `start`."""
+    if upload.parsed_file:
+        seen = parsed_first_position(upload, from_position=start)
+        chunks = parsed_chunks(upload, from_position=start)
+    else:
+        seen, chunks = 0, _open(upload)
+    for chunk in chunks:
         count = len(chunk)
         if seen + count > start and count:
             low, high = max(start - seen, 0), min(stop - seen, count)
@@ -237,7 +250,8 @@ def _rows_numbered(upload: CostUpload, numbers: set[int]) -> Iterator[RowChunk]:
     if not numbers:
         return
     last = max(numbers)
-    for chunk in _open(upload):
+    chunks = parsed_chunks(upload, from_number=min(numbers)) if upload.parsed_file else _open(upload)
+    for chunk in chunks:
         keep = [index for index, number in enumerate(chunk.rows) if number in numbers]
         if keep:
             yield _cut(chunk, keep)
@@ -262,8 +276,8 @@ def upload_rows(*, upload: CostUpload) -> Iterator[tuple[int | None, dict[str, s
 
 def upload_fields(*, upload: CostUpload) -> list[str]:
     """The fields the file's rows carry, in InCost order (a JSON file's keys can vary by row)."""
-    names: set[str] = set()
-    for chunk in _open(upload):
+    names: set[str] = set(upload.profile["fields"]) if upload.profile else set()
+    for chunk in [] if upload.profile else _open(upload):
         names.update(chunk.columns)
         if upload.file_format != CostUpload.Format.JSON:
             break  # a header names them all

@@ -10,7 +10,7 @@ from typing import BinaryIO
 from django.conf import settings
 
 from incost_portal.costs.issues import Issue
-from incost_portal.costs.parsing import CHUNK_ROWS, cost_file_read
+from incost_portal.costs.parsing import CHUNK_ROWS, RowChunk, cost_file_read
 from incost_portal.costs.validation.rules import NetworkRules
 from incost_portal.costs.validation.validator import CheckedChunk, CostValidator
 
@@ -63,6 +63,7 @@ def cost_file_check(
     rules: NetworkRules | None,
     on_issue: Callable[[Issue], None],
     on_chunk: Callable[[CheckedChunk], None] | None = None,
+    on_read: Callable[[RowChunk], None] | None = None,
     now: datetime.datetime | None = None,
     file_format: str | None = None,
     name: str = "",
@@ -73,7 +74,8 @@ def cost_file_check(
     """Read and validate a cost file in one streaming pass.
 
     Each issue goes to `on_issue` as soon as its chunk is checked (file-wide checks come last);
-    each checked chunk goes to `on_chunk` (to be stored). Never raises on the file's content.
+    each checked chunk goes to `on_chunk` (to be stored), each chunk as read to `on_read` (the
+    upload's parsed copy). Never raises on the file's content.
     """
     from django.utils import timezone
 
@@ -102,6 +104,8 @@ def cost_file_check(
     gc.disable()
     try:
         for chunk in cost_file.chunks:
+            if on_read is not None and len(chunk):
+                on_read(chunk)
             checked = validator.check(chunk)
             validated = set(checked.rows) if chunk.issues else ()
             summary.rows += len(checked)
