@@ -12,10 +12,11 @@ from django.conf import settings  # noqa: E402
 from rq import cron  # noqa: E402
 
 from incost_portal.incost.jobs import app_list_sync_all  # noqa: E402
-from incost_portal.runtime.jobs import sessions_clear  # noqa: E402
+from incost_portal.runtime.jobs import sessions_clear, storage_prune  # noqa: E402
 from incost_portal.submissions.jobs import schedules_run_job, submissions_dispatch_job  # noqa: E402
 
 cron.register(sessions_clear, "default", cron="17 3 * * *", name="sessions_clear")
+cron.register(storage_prune, "default", cron="41 * * * *", name="storage_prune")
 cron.register(
     submissions_dispatch_job,
     "incost",

@@ -221,6 +221,13 @@ SANDBOX_DB = Path(env_str("SANDBOX_DB", str(VAR_DIR / "sandbox.sqlite3")))
 
 # Cost files: the largest upload accepted, in bytes.
 COST_UPLOAD_MAX_BYTES = env_int("COST_UPLOAD_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)
+# Retention (days; runtime.jobs.storage_prune, hourly): payloads of Applied requests and files of
+# accepted uploads, of failed requests and uploads never accepted, and timelines' status reads.
+RETENTION_APPLIED_PAYLOAD_DAYS = env_int("RETENTION_APPLIED_PAYLOAD_DAYS", 30, minimum=1)
+RETENTION_FAILED_PAYLOAD_DAYS = env_int("RETENTION_FAILED_PAYLOAD_DAYS", 90, minimum=1)
+RETENTION_ACCEPTED_FILE_DAYS = env_int("RETENTION_ACCEPTED_FILE_DAYS", 30, minimum=1)
+RETENTION_UNACCEPTED_FILE_DAYS = env_int("RETENTION_UNACCEPTED_FILE_DAYS", 90, minimum=1)
+RETENTION_EVENTS_DAYS = env_int("RETENTION_EVENTS_DAYS", 90, minimum=1)
 # What an XLSX workbook may unpack to before it is read at all (reading a sheet is ~100x slower
 # than reading the same rows as CSV: larger sheets are asked for as CSV).
 XLSX_MAX_UNPACKED_BYTES = env_int("XLSX_MAX_UNPACKED_BYTES", 32 * 1024 * 1024, minimum=1024 * 1024)

@@ -75,6 +75,8 @@ def cost_upload_cell_fix(*, upload: CostUpload, user: Any, row: int, field: str,
     """
     if upload.status == CostUpload.Status.ACCEPTED:
         raise EditRefused("This upload is accepted; change its rows on the Costs page.")
+    if upload.file_pruned_at is not None:
+        raise EditRefused("This upload's file was removed when its retention period ended: upload it again.")
     if field not in FIELD_ORDER:
         raise EditRefused(f"{field!r} is not an InCost field.")
     if upload.issues_truncated:

@@ -63,6 +63,8 @@ class CostUpload(models.Model):
     parsed_index = models.JSONField(default=list, blank=True)
     # Rows, apps, dates, spend per currency and fields of the file, summed in the same pass.
     profile = models.JSONField(null=True, blank=True)
+    # When retention removed the file as uploaded and its parsed copy (the row and its counts stay).
+    file_pruned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from incost_portal.audit.models import Action
@@ -159,6 +160,10 @@ def cost_upload_accept(
     source may be gone since): if anything blocks now, nothing is written, the upload turns
     INVALID with the new issues, and CostUploadBlocked is raised.
     """
+    if upload.file_pruned_at is not None:
+        raise CostUploadBlocked(
+            "This upload's file was removed when its retention period ended: upload it again."
+        )
     if upload.status != CostUpload.Status.VALID:
         status = upload.get_status_display()
         raise CostUploadBlocked(
@@ -244,3 +249,32 @@ def _counts(summary: CheckSummary, now: datetime.datetime) -> dict[str, Any]:
         "issue_counts": dict(sorted(summary.counts.items())),
         "checked_at": now,
     }
+
+
+def cost_upload_files_prune(*, now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """Remove the files (as uploaded, and the parsed copy) of uploads accepted
+    RETENTION_ACCEPTED_FILE_DAYS ago and of uploads never accepted RETENTION_UNACCEPTED_FILE_DAYS
+    ago, with the issues of the latter; one batch. The upload's row, counts and profile stay, and
+    the rows it wrote. Each upload is claimed by a conditional UPDATE, so of two runs at once only
+    one deletes its files. Returns how many uploads lost their files."""
+    now = now or timezone.now()
+    accepted_before = now - datetime.timedelta(days=settings.RETENTION_ACCEPTED_FILE_DAYS)
+    unaccepted_before = now - datetime.timedelta(days=settings.RETENTION_UNACCEPTED_FILE_DAYS)
+    due = Q(status=CostUpload.Status.ACCEPTED, accepted_at__lt=accepted_before) | (
+        ~Q(status=CostUpload.Status.ACCEPTED) & Q(created_at__lt=unaccepted_before)
+    )
+    candidates = CostUpload.objects.filter(due, file_pruned_at__isnull=True).order_by("id")
+    pruned = 0
+    for upload in candidates.only("id", "status", "file", "parsed_file")[:batch]:
+        claimed = CostUpload.objects.filter(pk=upload.pk, file_pruned_at__isnull=True).update(
+            file_pruned_at=now, parsed_index=[]
+        )
+        if not claimed:
+            continue  # another run took it
+        for kept in (upload.file, upload.parsed_file):
+            if kept:
+                kept.storage.delete(kept.name)
+        if upload.status != CostUpload.Status.ACCEPTED:
+            CostIssue.objects.filter(upload_id=upload.pk).delete()
+        pruned += 1
+    return pruned

@@ -149,6 +149,10 @@ def _preview(request: HttpRequest, upload: CostUpload, *, problems: str | None =
     }
 
 
+def _file_removed(request: HttpRequest, upload: CostUpload) -> HttpResponse:
+    return render(request, "costs/file_removed.html", {"upload": upload}, status=410)
+
+
 def _upload(tenancy: Tenancy, upload_code: Any) -> CostUpload:
     return tenant_object(tenancy, cost_upload_list(network=tenancy.network), code=upload_code)
 
@@ -204,15 +208,19 @@ def upload_accept(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -
 
 
 @network_view(Access.READ)
-def upload_annotated(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> StreamingHttpResponse:
+def upload_annotated(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
     upload = _upload(tenancy, upload_code)
+    if upload.file_pruned_at is not None:
+        return _file_removed(request, upload)
     stem = (upload.original_name or "costs").rsplit(".", 1)[0]
     return csv_response(upload_annotated_rows(upload=upload), f"{stem}-issues.csv")
 
 
 @network_view(Access.READ)
-def upload_original(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> FileResponse:
+def upload_original(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
     upload = _upload(tenancy, upload_code)
+    if upload.file_pruned_at is not None:
+        return _file_removed(request, upload)
     name = upload.original_name or f"costs.{upload.file_format}"
     # As bytes, never as what its name says: an uploaded .html or .js is not served as a page or
     # script from the portal's origin (SecurityMiddleware adds X-Content-Type-Options: nosniff).

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import redis
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -300,3 +300,39 @@ def dashboard_summary(*, network: Network, now: datetime | None = None) -> Dashb
     ]
     summary.next_steps = [] if all(step.done for step in steps) else steps
     return summary
+
+
+@dataclass
+class Storage:
+    """What a network keeps, in bytes and rows (the settings page's storage line)."""
+
+    payload_bytes: int  # stored, compressed
+    payload_raw_bytes: int  # as sent, of the payloads still kept
+    payloads_kept: int
+    payloads_removed: int
+    file_bytes: int  # uploaded files still kept
+    files_kept: int
+    cost_rows: int
+
+
+def storage_of(*, network: Network) -> Storage:
+    """Three aggregate reads: payloads, upload files, cost rows (from the group totals)."""
+    payloads = Submission.objects.filter(network=network).aggregate(
+        stored=Sum("payload_stored_bytes", filter=Q(payload_pruned_at__isnull=True)),
+        raw=Sum("payload_bytes", filter=Q(payload_pruned_at__isnull=True)),
+        kept=Count("id", filter=Q(payload_pruned_at__isnull=True)),
+        removed=Count("id", filter=Q(payload_pruned_at__isnull=False)),
+    )
+    files = CostUpload.objects.filter(network=network, file_pruned_at__isnull=True).aggregate(
+        size=Sum("file_size"), kept=Count("id")
+    )
+    rows = CostGroupTotal.objects.filter(network=network).aggregate(rows=Sum("row_count"))
+    return Storage(
+        payload_bytes=payloads["stored"] or 0,
+        payload_raw_bytes=payloads["raw"] or 0,
+        payloads_kept=payloads["kept"],
+        payloads_removed=payloads["removed"],
+        file_bytes=files["size"] or 0,
+        files_kept=files["kept"],
+        cost_rows=rows["rows"] or 0,
+    )

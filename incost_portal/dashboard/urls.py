@@ -6,4 +6,5 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.index, name="index"),
     path("apps/", views.apps, name="apps"),
+    path("settings/storage/", views.storage, name="storage"),
 ]

@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from incost_portal.dashboard.selectors import dashboard_summary
+from incost_portal.dashboard.selectors import dashboard_summary, storage_of
 from incost_portal.networks.access import LAST_NETWORK_SESSION_KEY, Access, Tenancy, network_view
 from incost_portal.networks.selectors import (
     app_list,
@@ -29,3 +30,12 @@ def index(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
 @network_view(Access.READ)
 def apps(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     return render(request, "dashboard/apps.html", {"apps": app_list(network=tenancy.network)})
+
+
+@network_view(Access.ADMIN)
+def storage(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    """The settings page's storage line (loaded into it by htmx: the settings live below the pages)."""
+    names = ("APPLIED_PAYLOAD", "FAILED_PAYLOAD", "ACCEPTED_FILE", "UNACCEPTED_FILE", "EVENTS")
+    retention = {name: getattr(settings, f"RETENTION_{name}_DAYS") for name in names}
+    context = {"storage": storage_of(network=tenancy.network), "retention": retention}
+    return render(request, "dashboard/_storage.html", context)

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from incost_portal.submissions.payloads import payload_unpack
+
 
 class State(models.TextChoices):
     PLANNED = "planned", "Planned"  # waits for its time (e.g. tomorrow's call budget)
@@ -57,8 +59,14 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    # The exact body sent (a JSON array), kept so a retry sends the same bytes and users can download it.
+    # The exact body sent (a JSON array), kept so a retry sends the same bytes and users can download
+    # it: compressed (submissions.payloads), and removed after the retention period once finished.
     payload = models.BinaryField()
+    payload_codec = models.CharField(max_length=8, blank=True, default="")
+    payload_stored_bytes = models.PositiveIntegerField(default=0)
+    payload_pruned_at = models.DateTimeField(null=True, blank=True)
+    # When retention summarised the timeline (the status reads but the last one removed).
+    events_summarised_at = models.DateTimeField(null=True, blank=True)
     payload_sha256 = models.CharField(max_length=64)
     payload_bytes = models.PositiveIntegerField()
     row_count = models.PositiveIntegerField()
@@ -108,6 +116,13 @@ class Submission(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.state in TERMINAL
+
+    @property
+    def payload_body(self) -> bytes | None:
+        """The body as sent, or None once retention removed it."""
+        if self.payload_pruned_at is not None:
+            return None
+        return payload_unpack(bytes(self.payload), self.payload_codec)
 
     def move(self, to: State, *, expect: State | None = None, **fields: Any) -> bool:
         """Move to `to` if the row is still in the state this object holds (or `expect`).

@@ -65,7 +65,11 @@ def submission_payload(request: HttpRequest, submission_code: str, *, tenancy: T
     submission = tenant_object(
         tenancy, submission_payload_list(network=tenancy.network), code=submission_code
     )
-    response = HttpResponse(bytes(submission.payload), content_type="application/json")
+    body = submission.payload_body
+    if body is None:
+        context = {"submission": submission}
+        return render(request, "submissions/payload_removed.html", context, status=410)
+    response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = attachment(f"incost-{submission.app.app_id}-{submission.code}.json")
     return response
 

@@ -54,7 +54,7 @@ def test_changed_cost_reaches_applied_and_the_ledger_equals_the_portal(wired: Wi
     assert (plan.requests, plan.queued_now, plan.groups_sent) == (2, 2, 5)
     ios = Submission.objects.get(app=wired.ios)
     assert ios.state == State.QUEUED and ios.row_count == 6
-    body = json.loads(bytes(ios.payload))
+    body = json.loads(ios.payload_body)
     assert {row["app_id"] for row in body} == {IOS} and isinstance(body[0]["spend"], float)
 
     assert submission_send(submission_id=ios.pk) == State.SUBMITTED

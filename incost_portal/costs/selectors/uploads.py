@@ -180,8 +180,11 @@ def upload_grid(*, upload: CostUpload, page_number: Any, problems_only: bool) ->
 
     All rows: the page is a stretch of positions in the file. Only rows with problems: the page
     is a stretch of the row numbers that have stored issues (one query), then those rows are
-    picked out of the file.
+    picked out of the file. An upload whose file retention removed has no rows to show.
     """
+    if upload.file_pruned_at is not None:
+        empty = Paginator([], GRID_PAGE_ROWS).get_page(1)
+        return Grid(fields=[], rows=[], page=empty, problems_only=problems_only)
     if problems_only:
         numbers = (
             CostIssue.objects.filter(upload=upload, row__isnull=False)

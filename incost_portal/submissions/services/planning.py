@@ -34,6 +34,7 @@ from incost_portal.submissions.models import (
     Trigger,
 )
 from incost_portal.submissions.packing import Group, Request, pack_requests
+from incost_portal.submissions.payloads import payload_pack
 from incost_portal.submissions.selectors import current_groups
 from incost_portal.submissions.services.enqueue import send_enqueue_on_commit, send_plan_enqueue
 
@@ -150,6 +151,7 @@ def _submission_create(
     *, network: Network, app: App, request: Request, trigger: str, user: Any, due_at: datetime, state: State
 ) -> Submission:
     body = request.body()
+    stored, codec = payload_pack(body)
     dates = [group.date for group in request.groups]
     submission = Submission.objects.create(
         network=network,
@@ -157,7 +159,9 @@ def _submission_create(
         state=state,
         trigger=trigger,
         created_by=user if getattr(user, "is_authenticated", False) else None,
-        payload=body,
+        payload=stored,
+        payload_codec=codec,
+        payload_stored_bytes=len(stored),
         payload_sha256=hashlib.sha256(body).hexdigest(),
         payload_bytes=len(body),
         row_count=request.row_count,

@@ -84,7 +84,7 @@ def submission_send(*, submission_id: int) -> State | None:
             network=submission.network, limiter_wait_seconds=settings.INCOST_LIMITER_WAIT_SECONDS
         )
         try:
-            accepted = client.upload(app_id=submission.app.app_id, body=bytes(submission.payload))
+            accepted = client.upload(app_id=submission.app.app_id, body=_body(submission))
         finally:
             client.close()
     except InCostError as error:
@@ -282,3 +282,10 @@ def _poll_failed(submission: Submission, error: InCostError, polls: int, started
     )
     poll_enqueue(submission.pk, submission.due_at)
     return State.SUBMITTED
+
+
+def _body(submission: Submission) -> bytes:
+    body = submission.payload_body
+    if body is None:  # retention removes payloads of finished requests only
+        raise RuntimeError(f"The payload of submission {submission.pk} was removed while it was on its way.")
+    return body
