@@ -1,6 +1,5 @@
 """The sandbox on the wire: raw HTTP against its own process, so the answers are AppsFlyer's shapes."""
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,6 +26,7 @@ def call(
 
 def test_answers_have_appsflyers_shapes(sandbox: Sandbox) -> None:
     _, token = sandbox.partner()
+    sandbox.configure(in_progress_seconds=120)
     accepted = call(sandbox, "POST", UPLOAD.format(app=TEST_IOS_APP), token, body(row()))
     assert accepted.status_code == 200 and set(accepted.json()) == {"job_id"}
     assert accepted.headers["Content-Type"] == "application/json"
@@ -40,7 +40,7 @@ def test_answers_have_appsflyers_shapes(sandbox: Sandbox) -> None:
     ).json()
     assert status["status"] == "In progress"
     assert set(status) >= {"app_id", "status", "date_from", "date_to", "matched_records_percentage", "agency"}
-    time.sleep(1.1)
+    sandbox.advance(120)
     status = call(
         sandbox, "GET", STATUS.format(app=TEST_IOS_APP, job=accepted.json()["job_id"]), token
     ).json()
@@ -87,7 +87,6 @@ def test_concurrent_uploads_are_all_taken_and_all_applied(sandbox: Sandbox) -> N
     with ThreadPoolExecutor(16) as pool:
         job_ids = list(pool.map(upload, range(80)))
     assert len(set(job_ids)) == 80
-    time.sleep(1.1)
     ledger = sandbox.ledger(name)
     # 80 uploads of 80 different days: every one applied, each day once.
     assert ledger["row_count"] == 80 and ledger["spend_total"] == "80"
@@ -102,13 +101,17 @@ def test_the_ledger_can_add_instead_of_replace(sandbox: Sandbox) -> None:
 
 
 def test_jobs_and_the_ledger_survive_a_restart(tmp_path: Path) -> None:
-    with sandbox_running(tmp_path, in_progress_seconds=1) as first:
+    with sandbox_running(tmp_path, in_progress_seconds=120) as first:
         name, token = first.partner()
         job_id = call(first, "POST", UPLOAD.format(app=TEST_IOS_APP), token, body(row(spend=3))).json()[
             "job_id"
         ]
-    with sandbox_running(tmp_path, in_progress_seconds=1) as second:
-        time.sleep(1.1)
+    # Still in progress when the sandbox stops; it ends while it runs again.
+    with sandbox_running(tmp_path, in_progress_seconds=120) as second:
+        assert call(second, "GET", STATUS.format(app=TEST_IOS_APP, job=job_id), token).json()["status"] == (
+            "In progress"
+        )
+        second.advance(120)
         status = call(second, "GET", STATUS.format(app=TEST_IOS_APP, job=job_id), token).json()
         assert status["status"] == "Applied"
         assert second.ledger(name)["spend_total"] == "3"

@@ -18,6 +18,7 @@ from incost_portal.submissions.services.dispatch import submissions_dispatch_due
 from incost_portal.submissions.services.enqueue import QUEUE, job_id_for
 from incost_portal.submissions.services.planning import send_plan_create, submission_resend
 from incost_portal.submissions.services.sending import submission_poll, submission_send
+from tests.waiting import wait_for
 from tests.wiring import ANDROID, IOS, Wired, cost_rows, day
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,19 +33,22 @@ FAST = {
 }
 
 
-def drive(deadline_seconds: float = 20) -> None:
+def drive() -> None:
     """Do what the workers do, in this process, until nothing is left in flight."""
-    deadline = time.monotonic() + deadline_seconds
-    while time.monotonic() < deadline:
+
+    def nothing_in_flight() -> bool:
         submissions_dispatch_due()
         pending = list(Submission.objects.exclude(state__in=[State.APPLIED, State.FAILED]))
-        if not pending:
-            return
         for submission in pending:
             submission_send(submission_id=submission.pk)
             submission_poll(submission_id=submission.pk)
-        time.sleep(0.3)
-    raise AssertionError(f"still in flight: {list(Submission.objects.values_list('state', 'error_code'))}")
+        return not pending
+
+    wait_for(
+        nothing_in_flight,
+        interval=0.1,
+        message=lambda: f"still in flight: {list(Submission.objects.values_list('state', 'error_code'))}",
+    )
 
 
 @override_settings(**FAST)
@@ -139,7 +143,6 @@ def test_server_trouble_is_retried_until_applied(wired: Wired) -> None:
     wired.sandbox.configure(ic300_share=0.0, processing_error_share=1.0)
     submissions_dispatch_due()
     assert submission_send(submission_id=submission.pk) == State.SUBMITTED
-    time.sleep(1.1)
     assert submission_poll(submission_id=submission.pk) == State.NEEDS_RETRY  # Error processing data
     wired.sandbox.configure(processing_error_share=0.0)
     drive()
