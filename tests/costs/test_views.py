@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from incost_portal.costs.models import CostRow, CostUpload
 from incost_portal.costs.services import cost_upload_accept, cost_upload_create
@@ -102,8 +103,8 @@ class UploadPageTestCase(CostPagesTestCase):
         body = json_bytes([row(spend=1)]).decode()
         response = self.client.post(self.url("costs:upload"), {"body": body, "source_time_zone": "Mars/Base"})
         self.assertContains(response, "&#x27;Mars/Base&#x27; is not an IANA time zone name")
-        self.assertContains(response, "Mars/Base</textarea>" if False else 'value="Mars/Base"')
-        self.assertContains(response, "acme_int")  # the pasted body is kept
+        self.assertContains(response, 'value="Mars/Base"')  # what was typed is kept, to be corrected
+        self.assertContains(response, f"{escape(body)}</textarea>")  # and so is the pasted body
         assert not CostUpload.objects.exists()
 
     @override_settings(COST_UPLOAD_MAX_BYTES=1024)

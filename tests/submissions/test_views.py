@@ -62,7 +62,8 @@ class ListTestCase(JobsTestCase):
         response = self.client.get(self.url("submissions:list"), headers={"HX-Request": "true"})
         self.assertContains(response, 'hx-trigger="every 3s"')
         self.assertNotContains(response, "<h1>")  # the partial only
-        assert done.code
+        # It lists the finished job too, not only the one on its way.
+        self.assertContains(response, self.url("submissions:detail", done.code))
 
     def test_an_unchanged_poll_is_answered_304_without_a_render(self) -> None:
         self.login(self.ops)
