@@ -14,8 +14,9 @@ from incost_portal.networks.models import Role
 from incost_portal.networks.services import membership_set
 from incost_portal.submissions.models import State, Submission
 from tests.browser.conftest import log_in
+from tests.builders import IOS, csv_bytes, day
 from tests.submissions.workers import workers_running
-from tests.wiring import IOS, Wired, cost_csv, day
+from tests.wiring import Wired
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +45,7 @@ def test_ops_fix_accept_send_to_applied_and_reviewer_follows(
          "campaign_name": "spring", "geo": "FR", "currency": "USD", "spend": "7.25"},
     ]  # fmt: skip
     file = tmp_path / "week.csv"
-    file.write_bytes(cost_csv(rows))
+    file.write_bytes(csv_bytes(rows))
 
     log_in(page, "ops-acme", "ops passphrase 1")
     page.goto(f"{base}/costs/upload/")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from incost_portal.costs.fields import INPUT_FIELDS, REQUIRED, canonical_header
 from incost_portal.costs.issues import CODES, Issue
 from incost_portal.costs.validation import CheckSummary
-from tests.costs.rows import check
+from tests.builders import check
 
 # Derandomized: the same examples every run, so the suite passes or fails the same way each time.
 FAST = settings(

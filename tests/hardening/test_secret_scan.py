@@ -4,7 +4,7 @@ not in Redis (RQ's jobs and registries), not in an error report, not in the data
 encrypted; through a send by real workers to the sandbox, Test connection, app sync, and error
 paths with DEBUG off (a wrong encryption key, a gateway that echoes the Authorization header)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,8 @@ from django.test import Client, override_settings
 from incost_portal.networks.models import Network, Role
 from incost_portal.networks.services import membership_set
 from incost_portal.networks.token_vault import new_key
-from incost_portal.runtime.redis_server import embedded_redis_start, free_port
 from incost_portal.submissions.models import State, Submission
+from tests.builders import IOS, cost_rows
 from tests.hardening.pages import TOP_PAGES, network_pages, own_objects
 from tests.hardening.secrets_scan import (
     WINDOW,
@@ -32,24 +32,11 @@ from tests.hardening.secrets_scan import (
 )
 from tests.submissions.workers import workers_running
 from tests.waiting import wait_for
-from tests.wiring import IOS, Wired, cost_rows
+from tests.wiring import Wired
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ADMINS = [("Platform", "platform@example.org")]
-
-
-@pytest.fixture
-def private_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Redis of this test's own: no other run's worker takes its jobs, and the scan of Redis
-    sees only what this run put there."""
-    port = free_port()
-    process = embedded_redis_start(port, tmp_path_factory.mktemp("secret-redis"))
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 class RecordingClient(Client):

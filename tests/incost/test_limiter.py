@@ -2,7 +2,6 @@
 
 import multiprocessing
 import secrets
-from collections.abc import Iterator
 
 import pytest
 import redis
@@ -11,9 +10,8 @@ from incost_portal.incost.answers import InCostError
 from incost_portal.incost.client import InCostClient
 from incost_portal.incost.limiter import CallLimiter
 from incost_portal.networks import token_vault
-from incost_portal.runtime.redis_server import embedded_redis_start, free_port
+from tests.builders import IOS, body, incost_row
 from tests.incost.hammer import hammer, sip
-from tests.incost.rows import TEST_IOS_APP, body, row
 from tests.sandbox.running import Sandbox
 from tests.waiting import wait_for
 
@@ -22,18 +20,6 @@ from tests.waiting import wait_for
 # window binds within the test.
 WINDOWS = (0.5, 2.0, 0.1)
 LIMITS = (150, 300)
-
-
-@pytest.fixture(scope="module")
-def private_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Redis of the module's own: another test session's FLUSHDB cannot empty its windows."""
-    port = free_port()
-    process = embedded_redis_start(port, tmp_path_factory.mktemp("limiter-redis"))
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def most_in_any_window(stamps: list[float], window: float) -> int:
@@ -98,7 +84,7 @@ def test_nothing_in_redis_holds_the_token(redis_url: str, sandbox: Sandbox) -> N
     _, token = sandbox.partner()
     limiter = CallLimiter(redis_url=redis_url)
     client = InCostClient(base_url=sandbox.api_url, token=token, limiter=limiter)
-    client.upload(app_id=TEST_IOS_APP, body=body(row()))
+    client.upload(app_id=IOS, body=body(incost_row()))
     client.app_list()
     connection = redis.Redis.from_url(redis_url)
     fingerprint = token_vault.fingerprint(token)
@@ -117,7 +103,7 @@ def test_a_client_with_the_limiter_never_meets_the_servers_ic111(redis_url: str,
     client = InCostClient(base_url=sandbox.api_url, token=token, limiter=limiter, limiter_wait_seconds=5)
     for _ in range(25):
         with pytest.raises(InCostError) as caught:
-            client.job_status(app_id=TEST_IOS_APP, job_id="unknown")
+            client.job_status(app_id=IOS, job_id="unknown")
         assert caught.value.code == "ic224"  # never ic111
     calls = sandbox.get("/sandbox/calls", partner=name)["calls"]
     assert len(calls) == 25 and all(call["counted"] for call in calls)
@@ -126,7 +112,7 @@ def test_a_client_with_the_limiter_never_meets_the_servers_ic111(redis_url: str,
     errors = []
     for _ in range(11):
         try:
-            impatient.job_status(app_id=TEST_IOS_APP, job_id="unknown")
+            impatient.job_status(app_id=IOS, job_id="unknown")
         except InCostError as error:
             errors.append(error)
     refused = [error for error in errors if error.code == "ic111"]

@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from incost_portal.submissions.models import State, Submission
 from incost_portal.submissions.services.planning import send_plan_create
+from tests.builders import ANDROID, IOS, cost_rows
 from tests.submissions.test_workers import FAST, assert_nothing_lost_nothing_doubled, settle
 from tests.submissions.workers import (
     NO_WAITS,
@@ -21,12 +22,12 @@ from tests.submissions.workers import (
     workers_running,
 )
 from tests.waiting import wait_for
-from tests.wiring import ANDROID, IOS, Wired, cost_rows
+from tests.wiring import Wired
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 TRIALS = int(os.environ.get("FAULT_TRIALS", "50"))
-LATENCY_SECONDS = 0.4
+LATENCY_SECONDS = 0.25
 # A lease a little longer than a send takes: a claim of a killed worker comes back soon.
 LEASE = {"SUBMISSION_LEASE_SECONDS": "1", "DISPATCH_REQUEUE_AFTER_SECONDS": "1"}
 

@@ -18,8 +18,9 @@ from incost_portal.submissions.services.dispatch import submissions_dispatch_due
 from incost_portal.submissions.services.enqueue import QUEUE, job_id_for
 from incost_portal.submissions.services.planning import send_plan_create, submission_resend
 from incost_portal.submissions.services.sending import submission_poll, submission_send
+from tests.builders import ANDROID, IOS, cost_rows, day
 from tests.waiting import wait_for
-from tests.wiring import ANDROID, IOS, Wired, cost_rows, day
+from tests.wiring import Wired
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,9 +16,10 @@ from incost_portal.runtime.redis_server import embedded_redis_start, free_port
 from incost_portal.submissions.models import State, Submission
 from incost_portal.submissions.services.dispatch import submissions_dispatch_due
 from incost_portal.submissions.services.planning import send_plan_create
+from tests.builders import ANDROID, IOS, cost_rows
 from tests.submissions.workers import FAST_SENDING, Workers, as_settings, workers_running
 from tests.waiting import wait_for
-from tests.wiring import ANDROID, IOS, Wired, cost_rows
+from tests.wiring import Wired
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
