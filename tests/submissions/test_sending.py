@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import django_rq
 import pytest
+import time_machine
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 from rq.job import Job, JobStatus
@@ -217,3 +219,42 @@ def test_a_job_lost_with_a_killed_worker_is_enqueued_again(wired: Wired, killed:
     assert queue.count == 1
     drive()
     assert wired.ledger() == wired.portal_totals()
+
+
+@pytest.mark.parametrize(
+    ("fault", "waits"),
+    [
+        # AppsFlyer's own words: try again in 10 minutes (ic300), 15 minutes (Error processing data).
+        ({"ic300_share": 1.0}, [600, 600]),
+        ({"processing_error_share": 1.0}, [900, 900]),
+        # A server error or a dropped connection: backoff from 30 s, doubling.
+        ({"server_error_share": 1.0}, [30, 60, 120]),
+        ({"dropped_connection_share": 1.0}, [30, 60, 120]),
+    ],
+)
+def test_each_retry_waits_as_long_as_the_spec_says(
+    wired: Wired, fault: dict[str, float], waits: list[int]
+) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 2)))
+    send_plan_create(network=wired.network)
+    submission = Submission.objects.get()
+    wired.sandbox.configure(**fault)
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        for wait in waits:
+            before = timezone.now()
+            if submission_send(submission_id=submission.pk) == State.SUBMITTED:
+                # Error processing data is how the job ends: read once its poll is due.
+                clock.shift(settings.INCOST_POLL_DELAY_SECONDS)
+                before = timezone.now()
+                submission_poll(submission_id=submission.pk)
+            after = timezone.now()
+            submission.refresh_from_db()
+            assert submission.state == State.NEEDS_RETRY
+            assert before + timedelta(seconds=wait) <= submission.due_at <= after + timedelta(seconds=wait)
+            # Not a moment sooner, whoever asks: a worker, or the dispatcher.
+            clock.shift(wait - 1)
+            submissions_dispatch_due()
+            assert submission_send(submission_id=submission.pk) is None
+            submission.refresh_from_db()
+            assert submission.state == State.NEEDS_RETRY
+            clock.shift(1)
