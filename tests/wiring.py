@@ -9,6 +9,7 @@ from typing import Any
 
 import django_rq
 from django.contrib.auth import get_user_model
+from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 from incost_portal.costs.models import CostRow
@@ -77,6 +78,12 @@ def wire(sandbox: Sandbox, slug: str = "acme") -> Wired:
     )
     android = app_create(network=network, app_id=ANDROID, name="Android test", is_test_app=True)
     return Wired(network=network, partner=partner, user=user, ios=ios, android=android, sandbox=sandbox)
+
+
+def queued_jobs_run() -> None:
+    """Run the queued jobs in this process as a worker would, and the jobs they queue, until none is
+    left (RQ's SimpleWorker in burst mode): for tests where a worker process is not the point."""
+    django_rq.get_worker("incost", "default", worker_class=SimpleWorker).work(burst=True)
 
 
 def incost_queue_empty() -> None:
