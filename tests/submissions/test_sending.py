@@ -231,6 +231,7 @@ def test_a_job_lost_with_a_killed_worker_is_enqueued_again(wired: Wired, killed:
         ({"server_error_share": 1.0}, [30, 60, 120]),
         ({"dropped_connection_share": 1.0}, [30, 60, 120]),
     ],
+    ids=["ic300", "error processing data", "server error", "dropped connection"],
 )
 def test_each_retry_waits_as_long_as_the_spec_says(
     wired: Wired, fault: dict[str, float], waits: list[int]
