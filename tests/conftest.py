@@ -27,14 +27,17 @@ def _test_redis_url() -> tuple[str, bool]:
     """REDIS_URL when set, else database 15 of a local Redis; (url, answers).
 
     Each pytest-xdist worker takes the database below the previous one's (15, 14, 13, ... or from
-    REDIS_URL's number down): each FLUSHDB and each queue is its own.
+    REDIS_URL's number down): each FLUSHDB and each queue is its own. When nothing answers, each
+    worker starts an embedded Redis of its own anyway.
     """
-    url = urlparse(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15")
-    number = int(url.path.strip("/") or 0) - _xdist_worker_number()
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    if not redis_answers(url):
+        return url, False
+    parsed = urlparse(url)
+    number = int(parsed.path.strip("/") or 0) - _xdist_worker_number()
     if number < 0:
-        raise pytest.UsageError(f"Too many xdist workers for Redis databases from {url.path} down.")
-    url = url._replace(path=f"/{number}").geturl()
-    return url, redis_answers(url)
+        raise pytest.UsageError(f"Too many xdist workers for Redis databases from {parsed.path} down.")
+    return parsed._replace(path=f"/{number}").geturl(), True
 
 
 # The longest test of all (minutes), to be started before any other.
