@@ -22,8 +22,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py start_portal
 
+# Two processes (worksteal: one that is done takes over the other's queue); the last line says
+# how long the whole run took.
+TEST_PROCESSES ?= 2
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist worksteal --durations=10 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
@@ -17,10 +18,36 @@ if TYPE_CHECKING:
     from tests.wiring import Wired
 
 
+def _xdist_worker_number() -> int:
+    """0 without pytest-xdist, else n for its worker "gwn"."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
 def _test_redis_url() -> tuple[str, bool]:
-    """REDIS_URL when set, else database 15 of a local Redis; (url, answers)."""
+    """REDIS_URL when set, else database 15 of a local Redis; (url, answers).
+
+    Each pytest-xdist worker takes the database below the previous one's (15, 14, 13, ... or from
+    REDIS_URL's number down): each FLUSHDB and each queue is its own. When nothing answers, each
+    worker starts an embedded Redis of its own anyway.
+    """
     url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
-    return url, redis_answers(url)
+    if not redis_answers(url):
+        return url, False
+    parsed = urlparse(url)
+    number = int(parsed.path.strip("/") or 0) - _xdist_worker_number()
+    if number < 0:
+        raise pytest.UsageError(f"Too many xdist workers for Redis databases from {parsed.path} down.")
+    return parsed._replace(path=f"/{number}").geturl(), True
+
+
+# The longest test of all (minutes), to be started before any other.
+LONGEST = "tests/submissions/test_fault_trials.py::"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that start real processes first, the longest first: they wait on workers more than
+    they use the CPU, so under pytest-xdist the other workers run everything else meanwhile."""
+    items.sort(key=lambda item: (not item.nodeid.startswith(LONGEST), not item.get_closest_marker("slow")))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -74,6 +101,16 @@ def wired(sandbox: "Sandbox", db: None) -> Iterator["Wired"]:
     incost_queue_empty()
     yield wire(sandbox)
     incost_queue_empty()
+
+
+@pytest.fixture
+def private_redis_url() -> Iterator[str]:
+    """A Redis of this test's own (tests/builders.py): no FLUSHDB of another test session empties
+    it, no other worker takes its jobs, and a scan of it sees only what this test put there."""
+    from tests.builders import redis_of_its_own
+
+    with redis_of_its_own() as url:
+        yield url
 
 
 @pytest.fixture

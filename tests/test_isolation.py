@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from incost_portal.costs.models import CostRow
 from incost_portal.networks.models import Invitation, Membership
-from incost_portal.submissions.models import Submission
+from incost_portal.submissions.models import State
+from tests.builders import submission
 from tests.cast import Cast
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +42,7 @@ def foreign_objects(cast: Cast) -> dict[str, str]:
     """For each object parameter, an object of the *other* network (or none at all)."""
     other = cast.other_network
     day = timezone.now().date()
-    submission = Submission.objects.create(
-        network=other, app=cast.other_app, payload=b"[]", payload_sha256="x", payload_bytes=2, row_count=1,
-        currency="USD", date_from=day, date_to=day, spend_total=Decimal(1),
-    )  # fmt: skip
+    job = submission(cast.other_app, State.QUEUED, payload=b"[]", payload_bytes=2)
     invitation = Invitation.objects.create(
         network=other, email="x@example.org", secret_digest=uuid.uuid4().hex, expires_at=timezone.now()
     )
@@ -58,7 +56,7 @@ def foreign_objects(cast: Cast) -> dict[str, str]:
         "invitation_code": str(invitation.code),
         "source_code": str(other.media_sources.create(name="other_src").code),
         "app_code": str(cast.other_app.code),
-        "submission_code": str(submission.code),
+        "submission_code": str(job.code),
     }
 
 

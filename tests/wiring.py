@@ -2,7 +2,6 @@
 
 The `wired` fixture (tests/conftest.py) gives each test one, with the incost queue emptied."""
 
-import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,6 +9,7 @@ from typing import Any
 
 import django_rq
 from django.contrib.auth import get_user_model
+from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 from incost_portal.costs.models import CostRow
@@ -22,30 +22,8 @@ from incost_portal.networks.services import (
     membership_set,
     network_create,
 )
+from tests.builders import ANDROID, IOS, csv_bytes
 from tests.sandbox.running import Sandbox
-
-IOS, ANDROID = "id888123456", "com.cost.app"
-FIELDS = ["date", "app_id", "media_source", "campaign_id", "campaign_name", "geo", "currency", "spend"]
-
-
-def day(days_back: int) -> dt.date:
-    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days_back)
-
-
-def cost_csv(rows: list[dict[str, Any]]) -> bytes:
-    lines = [",".join(FIELDS)]
-    for row in rows:
-        lines.append(",".join(str(row.get(name, "")) for name in FIELDS))
-    return ("\n".join(lines) + "\n").encode()
-
-
-def cost_rows(app_id: str, days: range, *, campaigns: int = 2, spend: str = "10.5", source: str = "acme_int",
-              geos: tuple[str, ...] = ("US",)) -> list[dict[str, Any]]:  # fmt: skip
-    return [
-        {"date": day(d).isoformat(), "app_id": app_id, "media_source": source, "campaign_id": f"c{c}",
-         "campaign_name": f"campaign_{c}", "geo": geo, "currency": "USD", "spend": spend}
-        for d in days for c in range(campaigns) for geo in geos
-    ]  # fmt: skip
 
 
 @dataclass
@@ -60,7 +38,7 @@ class Wired:
     def put_cost(self, rows: list[dict[str, Any]]) -> None:
         """Upload and accept rows as ad ops would; fails the test if the file is not accepted."""
         upload = cost_upload_create(
-            network=self.network, user=self.user, file=io.BytesIO(cost_csv(rows)), name="c.csv"
+            network=self.network, user=self.user, file=io.BytesIO(csv_bytes(rows)), name="c.csv"
         )
         assert upload.status == upload.Status.VALID, list(
             upload.issues.values_list("row", "field", "code", "message")
@@ -100,6 +78,12 @@ def wire(sandbox: Sandbox, slug: str = "acme") -> Wired:
     )
     android = app_create(network=network, app_id=ANDROID, name="Android test", is_test_app=True)
     return Wired(network=network, partner=partner, user=user, ios=ios, android=android, sandbox=sandbox)
+
+
+def queued_jobs_run() -> None:
+    """Run the queued jobs in this process as a worker would, and the jobs they queue, until none is
+    left (RQ's SimpleWorker in burst mode): for tests where a worker process is not the point."""
+    django_rq.get_worker("incost", "default", worker_class=SimpleWorker).work(burst=True)
 
 
 def incost_queue_empty() -> None:

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import sqlite3
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,13 @@ class SandboxConfig:
     # Answers as bare JSON strings (a job id, an error message) instead of objects.
     bare_string_share: float = 0.0
     seed: int = 0
+    # How far the sandbox's clock runs ahead of the machine's: a test moves it on to skip
+    # AppsFlyer's minutes, days and job times instead of waiting for them.
+    clock_offset_seconds: float = 0.0
+
+    def now(self) -> float:
+        """The sandbox's time (a Unix timestamp): what windows, jobs and dates are judged by."""
+        return time.time() + self.clock_offset_seconds
 
     def updated(self, changes: dict[str, Any]) -> "SandboxConfig":
         """A copy with `changes` applied; unknown names and values of the wrong type are refused."""
@@ -77,6 +85,8 @@ class SandboxConfig:
             raise ValueError("ledger_mode must be 'replace' or 'add'")
         if min(self.minute_seconds, self.day_seconds) <= 0 or self.in_progress_seconds < 0:
             raise ValueError("times must be positive")
+        if self.clock_offset_seconds < 0:
+            raise ValueError("the clock can only be moved forward")
 
 
 def config_get(conn: sqlite3.Connection) -> SandboxConfig:

@@ -179,7 +179,7 @@ def call_admit(
             (config.day_seconds, config.app_list_per_day),
         )
     with write(conn):
-        now = time.time()
+        now = config.now()
         allowed = True
         for seconds, limit in limits:
             used = conn.execute(
@@ -211,7 +211,7 @@ def job_create(
     processing_error: bool,
 ) -> str:
     """Accept an upload: the job's outcome is judged now and shown once its in-progress time is over."""
-    now = time.time()
+    now = config.now()
     problem = rows_validate(
         rows,
         app_id=app["app_id"],
@@ -274,14 +274,14 @@ def jobs_settle(conn: sqlite3.Connection, *, config: SandboxConfig) -> int:
     # Most calls find nothing due: look before taking the write lock.
     if (
         conn.execute(
-            "SELECT 1 FROM job WHERE settled = 0 AND finish_at <= ? LIMIT 1", [time.time()]
+            "SELECT 1 FROM job WHERE settled = 0 AND finish_at <= ? LIMIT 1", [config.now()]
         ).fetchone()
         is None
     ):
         return 0
     with write(conn):
         due = conn.execute(
-            "SELECT * FROM job WHERE settled = 0 AND finish_at <= ? ORDER BY seq", [time.time()]
+            "SELECT * FROM job WHERE settled = 0 AND finish_at <= ? ORDER BY seq", [config.now()]
         ).fetchall()
         for job in due:
             percentage = ""

@@ -18,8 +18,9 @@ from incost_portal.costs.services import cost_upload_create
 from incost_portal.networks.models import App, Role
 from incost_portal.networks.services import app_create, media_source_create, membership_set, network_create
 from tests.browser.conftest import log_in
+from tests.builders import ANDROID, IOS, cost_rows, csv_bytes
 from tests.submissions.workers import workers_running
-from tests.wiring import ANDROID, IOS, Wired, cost_csv, cost_rows
+from tests.wiring import Wired
 
 pytestmark = [
     pytest.mark.browser,
@@ -47,7 +48,7 @@ def _history(apps: list[str]) -> bytes:
                                  "campaign_name": f"autumn_{campaign}",
                                  "geo": ("US", "DE", "BR")[campaign], "currency": "USD",
                                  "spend": f"{base * chance.uniform(0.5, 1.4) / 3:.2f}"})  # fmt: skip
-    return cost_csv(rows)
+    return csv_bytes(rows)
 
 
 def test_screenshots(page, tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
@@ -85,7 +86,7 @@ def test_screenshots(page, tmp_path: Path, settings) -> None:  # type: ignore[no
          "campaign_name": "video_1", "geo": "BR", "currency": "USD", "spend": "-5"},
     ]  # fmt: skip
     preview = cost_upload_create(
-        network=network, user=ops, file=io.BytesIO(cost_csv(bad)), name="week-47.csv"
+        network=network, user=ops, file=io.BytesIO(csv_bytes(bad)), name="week-47.csv"
     )
     base = f"/n/{network.code}"
 

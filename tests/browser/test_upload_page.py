@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
+from tests.builders import day
 from tests.cast import PASSWORD, make_cast
-from tests.wiring import day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,8 +11,8 @@ import requests
 from incost_portal.costs.issues import CODES, Severity
 from incost_portal.incost import accepted_codes
 from incost_portal.sandbox.validation import rows_validate
+from tests.builders import check, json_bytes, row
 from tests.cast import BaseTestCase
-from tests.costs.rows import check, json_bytes, row
 from tests.sandbox.running import Sandbox
 
 

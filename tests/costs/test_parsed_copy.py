@@ -9,8 +9,8 @@ from openpyxl import Workbook
 
 from incost_portal.costs.models import CostUpload
 from incost_portal.costs.services import cost_upload_create
+from tests.builders import csv_bytes, row
 from tests.cast import BaseTestCase
-from tests.costs.rows import csv_bytes, row
 
 ROWS = 2_500
 

@@ -8,7 +8,7 @@ import pytest
 from incost_portal.costs.parsing import cost_file_read, file_format_guess
 from incost_portal.costs.parsing.json_array import read_json
 from incost_portal.costs.validation import NetworkRules
-from tests.costs.rows import check, codes, csv_bytes, json_bytes, row
+from tests.builders import NOW, check, codes, csv_bytes, json_bytes, row
 
 
 def rows_of(data: bytes, file_format: str, **kwargs: object) -> list[dict[str, str]]:
@@ -79,7 +79,6 @@ def test_values_are_trimmed_and_codes_upper_cased(rules: NetworkRules) -> None:
     issues: list = []
     chunks: list = []
     from incost_portal.costs.validation import cost_file_check
-    from tests.costs.rows import NOW
 
     cost_file_check(
         io.BytesIO(data),

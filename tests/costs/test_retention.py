@@ -16,8 +16,8 @@ from incost_portal.costs.services import (
     cost_upload_create,
     cost_upload_files_prune,
 )
+from tests.builders import csv_bytes, row
 from tests.cast import Cast
-from tests.costs.rows import csv_bytes, row
 
 
 def recent(**changes: object) -> dict[str, object]:

@@ -11,8 +11,8 @@ from django.test import override_settings
 
 from incost_portal.costs.models import CostGroupTotal, CostIssue, CostRow, CostUpload
 from incost_portal.costs.services import CostUploadBlocked, cost_upload_accept, cost_upload_create
+from tests.builders import NOW, csv_bytes, json_bytes, row
 from tests.cast import Cast
-from tests.costs.rows import NOW, csv_bytes, json_bytes, row
 
 pytestmark = pytest.mark.django_db
 

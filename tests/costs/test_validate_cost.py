@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from tests.builders import csv_bytes, json_bytes, row
 from tests.cast import Cast
-from tests.costs.rows import csv_bytes, json_bytes, row
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from incost_portal.costs.issues import CODES, Severity
 from incost_portal.costs.validation import NetworkRules
-from tests.costs.rows import check, codes, csv_bytes, json_bytes, row
+from tests.builders import NOW, check, codes, csv_bytes, json_bytes, row
 
 
 @dataclass
@@ -206,7 +206,6 @@ def test_hourly_rows_land_on_the_apps_local_date(rules: NetworkRules) -> None:
     from io import BytesIO
 
     from incost_portal.costs.validation import cost_file_check
-    from tests.costs.rows import NOW
 
     cost_file_check(
         BytesIO(csv_bytes(rows)),

@@ -7,7 +7,7 @@ import zipfile
 from django.test import override_settings
 from openpyxl import Workbook
 
-from tests.costs.rows import check
+from tests.builders import check
 
 HEADER = ["date", "app_id", "media_source", "campaign_id", "campaign_name", "currency", "spend"]
 

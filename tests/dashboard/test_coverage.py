@@ -8,8 +8,9 @@ from django.utils import timezone
 from incost_portal.costs.models import CostRow
 from incost_portal.costs.row_store import group_totals_refresh
 from incost_portal.dashboard.selectors import APPLIED, GAP, PENDING, dashboard_summary
-from incost_portal.submissions.models import State, Submission, SubmissionGroup
+from incost_portal.submissions.models import State
 from incost_portal.submissions.services.sending import submission_applied_record
+from tests.builders import submission
 from tests.cast import BaseTestCase
 
 
@@ -22,16 +23,11 @@ class CoverageTestCase(BaseTestCase):
         group_totals_refresh(network_id=self.network.pk)  # as the row store does on every write
 
     def applied(self, app, day: dt.date) -> None:  # type: ignore[no-untyped-def]
-        submission = Submission.objects.create(
-            network=self.network, app=app, state=State.APPLIED, payload=b"[]", payload_sha256="x",
-            payload_bytes=2, row_count=1, currency="USD", date_from=day, date_to=day,
-            spend_total=Decimal("1.5"), finished_at=timezone.now(),
+        made = submission(
+            app, State.APPLIED, day=day, spend=Decimal("1.5"), payload=b"[]", payload_bytes=2,
+            finished_at=timezone.now(),
         )  # fmt: skip
-        SubmissionGroup.objects.create(
-            submission=submission, network=self.network, app=app, date=day, media_source="acme_int",
-            content_hash="h", row_count=1, spend=Decimal("1.5"),
-        )  # fmt: skip
-        submission_applied_record(submission)  # as sending does once Applied
+        submission_applied_record(made)  # as sending does once Applied
 
     def summary(self):  # type: ignore[no-untyped-def]
         return dashboard_summary(network=self.network)

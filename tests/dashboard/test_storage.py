@@ -7,8 +7,8 @@ from django.urls import reverse
 from incost_portal.costs.services import cost_upload_accept, cost_upload_create
 from incost_portal.submissions.models import State, Submission
 from incost_portal.submissions.payloads import payload_pack
+from tests.builders import csv_bytes, row
 from tests.cast import BaseTestCase
-from tests.costs.rows import csv_bytes, row
 
 
 class StorageTestCase(BaseTestCase):

@@ -10,7 +10,8 @@ from django.utils import timezone
 from incost_portal.costs.models import CostRow
 from incost_portal.costs.services import cost_upload_create
 from incost_portal.networks.models import Invitation, Membership, Network
-from incost_portal.submissions.models import Submission
+from incost_portal.submissions.models import State
+from tests.builders import submission
 from tests.test_isolation import ROUTES, url_for
 
 # Pages outside /n/<network>/ that a signed-in user or a visitor opens.
@@ -33,10 +34,8 @@ def own_objects(network: Network) -> dict[str, str]:
     media source and a member)."""
     app = network.apps.order_by("pk").first()
     day = timezone.now().date()
-    submission = Submission.objects.create(
-        network=network, app=app, payload=b'[{"spend": 1}]', payload_sha256="x", payload_bytes=14,
-        row_count=1, currency="USD", date_from=day, date_to=day, spend_total=Decimal(1),
-    )  # fmt: skip
+    # Queued: the pages that follow a job on its way show it so.
+    job = submission(app, State.QUEUED, spend=Decimal(1), payload=b'[{"spend": 1}]', payload_bytes=14)
     invitation = Invitation.objects.create(
         network=network, email="x@example.org", secret_digest=uuid.uuid4().hex, expires_at=timezone.now()
     )
@@ -53,7 +52,7 @@ def own_objects(network: Network) -> dict[str, str]:
         "invitation_code": str(invitation.code),
         "source_code": str(network.media_sources.order_by("pk").first().code),
         "app_code": str(app.code),
-        "submission_code": str(submission.code),
+        "submission_code": str(job.code),
         "upload_code": str(upload.code),
     }
 

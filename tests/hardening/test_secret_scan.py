@@ -4,8 +4,7 @@ not in Redis (RQ's jobs and registries), not in an error report, not in the data
 encrypted; through a send by real workers to the sandbox, Test connection, app sync, and error
 paths with DEBUG off (a wrong encryption key, a gateway that echoes the Authorization header)."""
 
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,8 @@ from django.test import Client, override_settings
 from incost_portal.networks.models import Network, Role
 from incost_portal.networks.services import membership_set
 from incost_portal.networks.token_vault import new_key
-from incost_portal.runtime.redis_server import embedded_redis_start, free_port
 from incost_portal.submissions.models import State, Submission
+from tests.builders import IOS, cost_rows
 from tests.hardening.pages import TOP_PAGES, network_pages, own_objects
 from tests.hardening.secrets_scan import (
     WINDOW,
@@ -32,24 +31,12 @@ from tests.hardening.secrets_scan import (
     text_of,
 )
 from tests.submissions.workers import workers_running
-from tests.wiring import IOS, Wired, cost_rows
+from tests.waiting import wait_for
+from tests.wiring import Wired
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ADMINS = [("Platform", "platform@example.org")]
-
-
-@pytest.fixture
-def private_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Redis of this test's own: no other run's worker takes its jobs, and the scan of Redis
-    sees only what this run put there."""
-    port = free_port()
-    process = embedded_redis_start(port, tmp_path_factory.mktemp("secret-redis"))
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 class RecordingClient(Client):
@@ -73,15 +60,14 @@ class RecordingClient(Client):
         return response
 
 
-def wait_until_applied(network: Network, timeout: float = 30) -> None:
+def wait_until_applied(network: Network, message: Callable[[], str]) -> None:
     """Until every request reached the sandbox through a worker and its status was read Applied."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        states = set(Submission.objects.filter(network=network).values_list("state", flat=True))
-        if states == {State.APPLIED}:
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"not applied in time: {states}")
+
+    def applied() -> bool:
+        states = Submission.objects.filter(network=network).values_list("state", flat=True)
+        return set(states) == {State.APPLIED}
+
+    wait_for(applied, timeout=60, interval=0.1, message=message)
 
 
 def test_the_token_is_nowhere(wired: Wired, tmp_path: Path, settings: Any, private_redis_url: str) -> None:
@@ -119,10 +105,7 @@ def test_the_token_is_nowhere(wired: Wired, tmp_path: Path, settings: Any, priva
         # to whole seconds; a poll run before its time used to leave the job for the dispatcher).
         with workers_running(logs, count=1, redis_url=private_redis_url, LOG_LEVEL="DEBUG") as workers:
             assert client.post(f"{base}/jobs/send/", follow=True).status_code == 200
-            try:
-                wait_until_applied(network)
-            except AssertionError as error:
-                raise AssertionError(f"{error}\n{workers.logs()}") from None
+            wait_until_applied(network, message=workers.logs)
 
         # Every page and every download (costs CSV, jobs CSV, annotated upload, original file,
         # onboarding report, payload), with the network's own objects.

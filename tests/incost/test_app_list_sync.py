@@ -1,6 +1,5 @@
 """App list sync: the network's apps follow AppsFlyer's app permission list (here the sandbox's)."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import django_rq
@@ -14,20 +13,8 @@ from incost_portal.incost.jobs import app_list_sync_all, app_list_sync_enqueue
 from incost_portal.incost.services import app_list_sync
 from incost_portal.networks.models import App, Network
 from incost_portal.networks.services import api_token_set
-from incost_portal.runtime.redis_server import embedded_redis_start, free_port
 from tests.cast import BaseTestCase
 from tests.sandbox.running import Sandbox
-
-
-@pytest.fixture(scope="module")
-def private_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    process = embedded_redis_start(port, tmp_path_factory.mktemp("queue-redis"))
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 class AppListSyncTestCase(BaseTestCase):

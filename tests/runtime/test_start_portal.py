@@ -4,8 +4,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 import redis
@@ -13,8 +13,14 @@ import requests
 from rq import Worker
 
 from incost_portal.runtime.redis_server import free_port
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def log_text(log: IO[str]) -> str:
+    log.seek(0)
+    return log.read()
 
 
 @pytest.mark.slow
@@ -39,18 +45,21 @@ def test_make_run_serves_the_login_page_and_starts_a_worker(tmp_path: Path) -> N
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 90
-        page = None
+        page: requests.Response | None = None
         workers: list[Worker] = []
-        while time.monotonic() < deadline and process.poll() is None:
+
+        def serving_with_a_worker() -> bool:
+            nonlocal page, workers
+            if process.poll() is not None:
+                return True  # it stopped: the assertions below show its output
             try:
                 page = requests.get(f"http://127.0.0.1:{web_port}/accounts/login/", timeout=10)
                 workers = Worker.all(connection=redis.Redis.from_url(redis_url))
             except (requests.RequestException, redis.RedisError):
-                pass
-            if page is not None and page.status_code == 200 and workers:
-                break
-            time.sleep(0.5)
+                return False
+            return page.status_code == 200 and bool(workers)
+
+        wait_for(serving_with_a_worker, timeout=120, interval=0.2, message=lambda: log_text(log))
         log.seek(0)
         output = log.read()
         assert page is not None and page.status_code == 200, output

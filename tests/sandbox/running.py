@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,10 +12,12 @@ from typing import Any
 import requests
 
 from incost_portal.runtime.redis_server import free_port
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-# What the tests start from: short jobs, AppsFlyer's limits and windows.
-TEST_FLAGS = {"in_progress_seconds": 1.0}
+# What the tests start from: jobs that end at once, AppsFlyer's limits and windows. A test that
+# looks at a job in progress sets its own in-progress time and moves the clock on (`advance`).
+TEST_FLAGS = {"in_progress_seconds": 0.0}
 
 
 @dataclass
@@ -53,6 +54,11 @@ class Sandbox:
     def configure(self, **changes: Any) -> dict[str, Any]:
         return self.post("/sandbox/config", changes)
 
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox's clock on: its windows, job times and dates see `seconds` more pass."""
+        offset = self.get("/sandbox/config")["clock_offset_seconds"]
+        self.configure(clock_offset_seconds=offset + seconds)
+
     def reset(self) -> None:
         self.post("/sandbox/config", {"reset": True, **TEST_FLAGS})
 
@@ -77,17 +83,17 @@ def sandbox_running(directory: Path, *, port: int | None = None, **config: Any) 
     with log.open("ab") as output:
         process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
     sandbox = Sandbox(url=f"http://127.0.0.1:{port}", db=db, process=process, log=log)
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"The sandbox did not start:\n{log.read_text()}")
+        try:
+            return requests.get(f"{sandbox.url}/sandbox/health", timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{sandbox.url}/sandbox/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"The sandbox did not start:\n{log.read_text()}")
-            time.sleep(0.1)
+        wait_for(answers, timeout=60, interval=0.02, message=log.read_text)
         yield sandbox
     finally:
         process.terminate()

@@ -11,11 +11,19 @@ def test_the_defaults_are_appsflyers() -> None:
     assert (config.app_list_per_minute, config.app_list_per_day) == (20, 100)
     assert (config.minute_seconds, config.day_seconds, config.in_progress_seconds) == (60, 86_400, 120)
     assert config.max_body_bytes == 1_000_000 and config.ledger_mode == "replace"
+    assert config.clock_offset_seconds == 0
 
 
 @pytest.mark.parametrize(
     "changes",
-    [{"nope": 1}, {"ic300_share": 1.5}, {"latency_ms": "10"}, {"ledger_mode": "sum"}, {"minute_seconds": 0}],
+    [
+        {"nope": 1},
+        {"ic300_share": 1.5},
+        {"latency_ms": "10"},
+        {"ledger_mode": "sum"},
+        {"minute_seconds": 0},
+        {"clock_offset_seconds": -1},
+    ],
 )
 def test_bad_settings_are_refused(changes: dict[str, object]) -> None:
     with pytest.raises(ValueError):

@@ -1,12 +1,11 @@
 """The sandbox on the wire: raw HTTP against its own process, so the answers are AppsFlyer's shapes."""
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 
-from tests.incost.rows import TEST_IOS_APP, body, row, today
+from tests.builders import IOS, body, incost_row, today
 from tests.sandbox.running import Sandbox, sandbox_running
 
 UPLOAD = "incost-uploader/v1/data/app/{app}"
@@ -27,23 +26,20 @@ def call(
 
 def test_answers_have_appsflyers_shapes(sandbox: Sandbox) -> None:
     _, token = sandbox.partner()
-    accepted = call(sandbox, "POST", UPLOAD.format(app=TEST_IOS_APP), token, body(row()))
+    sandbox.configure(in_progress_seconds=120)
+    accepted = call(sandbox, "POST", UPLOAD.format(app=IOS), token, body(incost_row()))
     assert accepted.status_code == 200 and set(accepted.json()) == {"job_id"}
     assert accepted.headers["Content-Type"] == "application/json"
 
-    bad = call(sandbox, "POST", UPLOAD.format(app=TEST_IOS_APP), token, b"[{")
+    bad = call(sandbox, "POST", UPLOAD.format(app=IOS), token, b"[{")
     assert bad.status_code == 422
     assert bad.json()["error"]["af_error_code"] == "ic416" and bad.json()["error"]["error_message"]
 
-    status = call(
-        sandbox, "GET", STATUS.format(app=TEST_IOS_APP, job=accepted.json()["job_id"]), token
-    ).json()
+    status = call(sandbox, "GET", STATUS.format(app=IOS, job=accepted.json()["job_id"]), token).json()
     assert status["status"] == "In progress"
     assert set(status) >= {"app_id", "status", "date_from", "date_to", "matched_records_percentage", "agency"}
-    time.sleep(1.1)
-    status = call(
-        sandbox, "GET", STATUS.format(app=TEST_IOS_APP, job=accepted.json()["job_id"]), token
-    ).json()
+    sandbox.advance(120)
+    status = call(sandbox, "GET", STATUS.format(app=IOS, job=accepted.json()["job_id"]), token).json()
     assert status["status"] == "Applied" and status["matched_records_percentage"] == "0.00"
     uploaded = requests.get(status["uploaded_request_url"], timeout=5).json()
     assert uploaded[0]["spend"] == 12.5
@@ -77,9 +73,9 @@ def test_concurrent_uploads_are_all_taken_and_all_applied(sandbox: Sandbox) -> N
         answer = call(
             sandbox,
             "POST",
-            UPLOAD.format(app=TEST_IOS_APP),
+            UPLOAD.format(app=IOS),
             token,
-            body(row(date=today(number % 80), spend=1)),
+            body(incost_row(date=today(number % 80), spend=1)),
         )
         assert answer.status_code == 200, answer.text
         return answer.json()["job_id"]
@@ -87,7 +83,6 @@ def test_concurrent_uploads_are_all_taken_and_all_applied(sandbox: Sandbox) -> N
     with ThreadPoolExecutor(16) as pool:
         job_ids = list(pool.map(upload, range(80)))
     assert len(set(job_ids)) == 80
-    time.sleep(1.1)
     ledger = sandbox.ledger(name)
     # 80 uploads of 80 different days: every one applied, each day once.
     assert ledger["row_count"] == 80 and ledger["spend_total"] == "80"
@@ -97,19 +92,23 @@ def test_the_ledger_can_add_instead_of_replace(sandbox: Sandbox) -> None:
     name, token = sandbox.partner()
     sandbox.configure(ledger_mode="add", in_progress_seconds=0)
     for _ in range(2):
-        call(sandbox, "POST", UPLOAD.format(app=TEST_IOS_APP), token, body(row(spend=2)))
+        call(sandbox, "POST", UPLOAD.format(app=IOS), token, body(incost_row(spend=2)))
     assert sandbox.ledger(name)["spend_total"] == "4"
 
 
 def test_jobs_and_the_ledger_survive_a_restart(tmp_path: Path) -> None:
-    with sandbox_running(tmp_path, in_progress_seconds=1) as first:
+    with sandbox_running(tmp_path, in_progress_seconds=120) as first:
         name, token = first.partner()
-        job_id = call(first, "POST", UPLOAD.format(app=TEST_IOS_APP), token, body(row(spend=3))).json()[
+        job_id = call(first, "POST", UPLOAD.format(app=IOS), token, body(incost_row(spend=3))).json()[
             "job_id"
         ]
-    with sandbox_running(tmp_path, in_progress_seconds=1) as second:
-        time.sleep(1.1)
-        status = call(second, "GET", STATUS.format(app=TEST_IOS_APP, job=job_id), token).json()
+    # Still in progress when the sandbox stops; it ends while it runs again.
+    with sandbox_running(tmp_path, in_progress_seconds=120) as second:
+        assert call(second, "GET", STATUS.format(app=IOS, job=job_id), token).json()["status"] == (
+            "In progress"
+        )
+        second.advance(120)
+        status = call(second, "GET", STATUS.format(app=IOS, job=job_id), token).json()
         assert status["status"] == "Applied"
         assert second.ledger(name)["spend_total"] == "3"
 
@@ -119,10 +118,7 @@ def test_each_partner_meets_the_same_faults_with_the_same_seed(sandbox: Sandbox)
 
     def outcomes() -> list[int]:
         _, token = sandbox.partner()
-        return [
-            call(sandbox, "GET", STATUS.format(app=TEST_IOS_APP, job="x"), token).status_code
-            for _ in range(20)
-        ]
+        return [call(sandbox, "GET", STATUS.format(app=IOS, job="x"), token).status_code for _ in range(20)]
 
     first, second = outcomes(), outcomes()
     assert first == second

@@ -19,8 +19,9 @@ from incost_portal.submissions.services.retention import (
     submission_payloads_compress,
     submission_payloads_prune,
 )
+from tests.builders import IOS, cost_rows
 from tests.submissions.test_sending import FAST, drive
-from tests.wiring import IOS, Wired, cost_rows
+from tests.wiring import Wired
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import django_rq
 import pytest
+import time_machine
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 from rq.job import Job, JobStatus
@@ -18,7 +20,9 @@ from incost_portal.submissions.services.dispatch import submissions_dispatch_due
 from incost_portal.submissions.services.enqueue import QUEUE, job_id_for
 from incost_portal.submissions.services.planning import send_plan_create, submission_resend
 from incost_portal.submissions.services.sending import submission_poll, submission_send
-from tests.wiring import ANDROID, IOS, Wired, cost_rows, day
+from tests.builders import ANDROID, IOS, cost_rows, day
+from tests.waiting import wait_for
+from tests.wiring import Wired
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,19 +36,22 @@ FAST = {
 }
 
 
-def drive(deadline_seconds: float = 20) -> None:
+def drive() -> None:
     """Do what the workers do, in this process, until nothing is left in flight."""
-    deadline = time.monotonic() + deadline_seconds
-    while time.monotonic() < deadline:
+
+    def nothing_in_flight() -> bool:
         submissions_dispatch_due()
         pending = list(Submission.objects.exclude(state__in=[State.APPLIED, State.FAILED]))
-        if not pending:
-            return
         for submission in pending:
             submission_send(submission_id=submission.pk)
             submission_poll(submission_id=submission.pk)
-        time.sleep(0.3)
-    raise AssertionError(f"still in flight: {list(Submission.objects.values_list('state', 'error_code'))}")
+        return not pending
+
+    wait_for(
+        nothing_in_flight,
+        interval=0.1,
+        message=lambda: f"still in flight: {list(Submission.objects.values_list('state', 'error_code'))}",
+    )
 
 
 @override_settings(**FAST)
@@ -139,7 +146,6 @@ def test_server_trouble_is_retried_until_applied(wired: Wired) -> None:
     wired.sandbox.configure(ic300_share=0.0, processing_error_share=1.0)
     submissions_dispatch_due()
     assert submission_send(submission_id=submission.pk) == State.SUBMITTED
-    time.sleep(1.1)
     assert submission_poll(submission_id=submission.pk) == State.NEEDS_RETRY  # Error processing data
     wired.sandbox.configure(processing_error_share=0.0)
     drive()
@@ -213,3 +219,43 @@ def test_a_job_lost_with_a_killed_worker_is_enqueued_again(wired: Wired, killed:
     assert queue.count == 1
     drive()
     assert wired.ledger() == wired.portal_totals()
+
+
+@pytest.mark.parametrize(
+    ("fault", "waits"),
+    [
+        # AppsFlyer's own words: try again in 10 minutes (ic300), 15 minutes (Error processing data).
+        ({"ic300_share": 1.0}, [600, 600]),
+        ({"processing_error_share": 1.0}, [900, 900]),
+        # A server error or a dropped connection: backoff from 30 s, doubling.
+        ({"server_error_share": 1.0}, [30, 60, 120]),
+        ({"dropped_connection_share": 1.0}, [30, 60, 120]),
+    ],
+    ids=["ic300", "error processing data", "server error", "dropped connection"],
+)
+def test_each_retry_waits_as_long_as_the_spec_says(
+    wired: Wired, fault: dict[str, float], waits: list[int]
+) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 2)))
+    send_plan_create(network=wired.network)
+    submission = Submission.objects.get()
+    wired.sandbox.configure(**fault)
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        for wait in waits:
+            before = timezone.now()
+            if submission_send(submission_id=submission.pk) == State.SUBMITTED:
+                # Error processing data is how the job ends: read once its poll is due.
+                clock.shift(settings.INCOST_POLL_DELAY_SECONDS)
+                before = timezone.now()
+                submission_poll(submission_id=submission.pk)
+            after = timezone.now()
+            submission.refresh_from_db()
+            assert submission.state == State.NEEDS_RETRY
+            assert before + timedelta(seconds=wait) <= submission.due_at <= after + timedelta(seconds=wait)
+            # Not a moment sooner, whoever asks: a worker, or the dispatcher.
+            clock.shift(wait - 1)
+            submissions_dispatch_due()
+            assert submission_send(submission_id=submission.pk) is None
+            submission.refresh_from_db()
+            assert submission.state == State.NEEDS_RETRY
+            clock.shift(1)

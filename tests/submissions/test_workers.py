@@ -5,7 +5,6 @@ nothing lost, nothing counted twice, and AppsFlyer never had to answer ic111.
 """
 
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,29 +16,39 @@ from incost_portal.runtime.redis_server import embedded_redis_start, free_port
 from incost_portal.submissions.models import State, Submission
 from incost_portal.submissions.services.dispatch import submissions_dispatch_due
 from incost_portal.submissions.services.planning import send_plan_create
-from tests.submissions.workers import FAST_SENDING, Workers, workers_running
-from tests.wiring import ANDROID, IOS, Wired, cost_rows
+from tests.builders import ANDROID, IOS, cost_rows
+from tests.submissions.workers import FAST_SENDING, Workers, as_settings, workers_running
+from tests.waiting import wait_for
+from tests.wiring import Wired
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 # The same shortened waits in this process (plans, the dispatcher) as in the workers.
-FAST = override_settings(**{name: float(v) if "WAIT" in name else int(v) for name, v in FAST_SENDING.items()})
+FAST = override_settings(**as_settings(FAST_SENDING))
 
 
 def settle(
-    wired: Wired, workers: Workers, *, seconds: float = 90, tick: Callable[[], None] | None = None
+    wired: Wired, workers: Workers, *, seconds: float = 120, tick: Callable[[], None] | None = None
 ) -> None:
     """Run the dispatcher as RQ cron would, until every submission is final."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+
+    def every_submission_final() -> bool:
         if tick:
             tick()
-        submissions_dispatch_due(requeue_after_seconds=3)
-        if not Submission.objects.exclude(state__in=[State.APPLIED, State.FAILED]).exists():
-            return
-        time.sleep(0.5)
-    states = list(Submission.objects.values_list("state", "error_code", "upload_attempts"))
-    raise AssertionError(f"not settled: {states}\n{workers.logs()}")
+        submissions_dispatch_due()
+        return not Submission.objects.exclude(state__in=[State.APPLIED, State.FAILED]).exists()
+
+    def where_it_stopped() -> str:
+        states = list(Submission.objects.values_list("state", "error_code", "upload_attempts"))
+        return f"{states}\n{workers.logs()}"
+
+    wait_for(every_submission_final, timeout=seconds, interval=0.1, message=where_it_stopped)
+
+
+def sending_started(wired: Wired) -> bool:
+    """An upload of this network's has reached the sandbox (its answer may still be on its way)."""
+    calls = wired.sandbox.get("/sandbox/calls", partner=wired.partner)["calls"]
+    return any(call["method"] == "POST" for call in calls)
 
 
 def assert_nothing_lost_nothing_doubled(wired: Wired) -> None:
@@ -73,15 +82,15 @@ def test_workers_bring_every_group_to_applied(wired: Wired, tmp_path: Path) -> N
 
 
 @FAST
+@override_settings(SUBMISSION_LEASE_SECONDS=3)  # a send takes 1.5 s here: a dead worker's claim soon after
 def test_a_worker_killed_in_the_middle_of_a_send(wired: Wired, tmp_path: Path) -> None:
-    wired.sandbox.configure(latency_ms=1500)
+    # Jobs in progress for a second: after the kill, polls are scheduled while the dead worker's
+    # RQ scheduler lock still stands, and the dispatcher must see them through.
+    wired.sandbox.configure(latency_ms=1500, in_progress_seconds=1.0)
     many_requests(wired, days=4)
-    with workers_running(tmp_path, count=2) as workers:
-        deadline = time.monotonic() + 30
-        while not Submission.objects.filter(state=State.SENDING).exists():
-            assert time.monotonic() < deadline, workers.logs()
-            time.sleep(0.05)
-        time.sleep(0.3)  # the request is on the wire
+    with workers_running(tmp_path, count=2, SUBMISSION_LEASE_SECONDS="3") as workers:
+        # The sandbox holds each answer 1.5 s: once it has a call, the request is on the wire.
+        wait_for(lambda: sending_started(wired), message=workers.logs)
         workers.kill_all()
         assert Submission.objects.filter(state=State.SENDING).exists()  # left claimed by the dead
         wired.sandbox.configure(latency_ms=0)
@@ -104,18 +113,16 @@ def test_redis_stopped_and_started_during_uploads(wired: Wired, tmp_path: Path) 
             send_plan_create(network=wired.network)
             with workers_running(tmp_path, count=2, redis_url=own_redis) as workers:
                 # Stop Redis once the workers are at work: during the uploads.
-                deadline = time.monotonic() + 30
-                while Submission.objects.filter(state=State.QUEUED).exists():
-                    assert time.monotonic() < deadline, workers.logs()
-                    time.sleep(0.05)
+                wait_for(
+                    lambda: not Submission.objects.filter(state=State.QUEUED).exists(), message=workers.logs
+                )
                 server.terminate()
                 server.wait(10)
                 # Uploads accepted and planned while Redis is down wait in the database.
                 wired.put_cost(cost_rows(ANDROID, range(1, 4)))
                 plan = send_plan_create(network=wired.network)
                 assert plan.requests == 1
-                submissions_dispatch_due(requeue_after_seconds=0)  # cannot enqueue: nothing lost
-                time.sleep(1)
+                assert submissions_dispatch_due(requeue_after_seconds=0).enqueue_failed  # nothing lost
                 server = embedded_redis_start(port, Path(tempfile.mkdtemp(prefix="incost-redis-")))
                 settle(wired, workers, seconds=120, tick=workers.revive)
     finally:
@@ -135,7 +142,7 @@ def test_a_third_of_calls_failing(wired: Wired, tmp_path: Path) -> None:
     )
     many_requests(wired, days=5)
     with workers_running(tmp_path, count=2) as workers:
-        settle(wired, workers, seconds=150)
+        settle(wired, workers)
     assert_nothing_lost_nothing_doubled(wired)
     retried = Submission.objects.filter(upload_attempts__gt=1).count()
     assert retried > 0  # the faults did happen
@@ -149,9 +156,8 @@ def test_two_workers_racing_send_each_submission_once(wired: Wired, tmp_path: Pa
 
     count = many_requests(wired, days=5)
     queue = django_rq.get_queue(QUEUE)
-    for (
-        submission
-    ) in Submission.objects.all():  # two more jobs for each, as two dispatchers on two hosts would
+    # Two more jobs for each, as two dispatchers on two hosts would.
+    for submission in Submission.objects.all():
         queue.enqueue(SEND, submission.pk)
         queue.enqueue(SEND, submission.pk)
     with workers_running(tmp_path, count=3) as workers:

@@ -5,13 +5,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +21,7 @@ FAST_SENDING = {
     "INCOST_POLL_DELAY_SECONDS": "1",
     "INCOST_POLL_INTERVAL_SECONDS": "1",
     "INCOST_POLL_MAX_INTERVAL_SECONDS": "2",
-    "INCOST_RETRY_RATE_LIMIT_SECONDS": "2",
+    "INCOST_RETRY_RATE_LIMIT_SECONDS": "1",
     "INCOST_RETRY_SERVER_ISSUE_SECONDS": "1",
     "INCOST_RETRY_ERROR_PROCESSING_SECONDS": "1",
     "INCOST_RETRY_BACKOFF_SECONDS": "1",
@@ -29,9 +30,29 @@ FAST_SENDING = {
     "INCOST_LIMITER_WAIT_SECONDS": "2",
     "INCOST_READ_TIMEOUT": "5",
     "SUBMISSION_LEASE_SECONDS": "8",
-    "DISPATCH_INTERVAL_SECONDS": "2",
-    "DISPATCH_REQUEUE_AFTER_SECONDS": "3",
+    "DISPATCH_INTERVAL_SECONDS": "1",
+    "DISPATCH_REQUEUE_AFTER_SECONDS": "2",
 }
+# AppsFlyer's "minute" shortened, for a test that makes more than 150 calls in a real one; the
+# sandbox's minute must be set to the same (`minute_seconds`).
+SHORT_MINUTE = {"INCOST_LIMITER_MINUTE_SECONDS": "2", "INCOST_LIMITER_MARGIN_SECONDS": "0.5"}
+SHORT_MINUTE_SECONDS = 2.0
+# Every wait zero: a retry or a poll is queued at once, never scheduled. After a SIGKILL the dead
+# worker's RQ scheduler lock outlives it by a minute, so scheduled work would only move through the
+# dispatcher's grace period; the kill trials are about the sends, and go this way much faster.
+NO_WAITS = {
+    "INCOST_POLL_DELAY_SECONDS": "0",
+    "INCOST_POLL_INTERVAL_SECONDS": "0",
+    "INCOST_RETRY_RATE_LIMIT_SECONDS": "0",
+    "INCOST_RETRY_SERVER_ISSUE_SECONDS": "0",
+    "INCOST_RETRY_ERROR_PROCESSING_SECONDS": "0",
+    "INCOST_RETRY_BACKOFF_SECONDS": "0",
+}
+
+
+def as_settings(env: dict[str, str]) -> dict[str, int | float]:
+    """The same values as Django settings, for this process (plans, the dispatcher)."""
+    return {name: int(value) if value.isdigit() else float(value) for name, value in env.items()}
 
 
 def test_database_url() -> str:
@@ -76,44 +97,60 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie does not): workers are not our children, so read /proc."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
 class Workers:
+    """RQ worker processes, forked by tests/submissions/worker_forks.py, and RQ cron."""
+
     def __init__(self, env: dict[str, str], log_dir: Path) -> None:
         self.env = env
         self.log_dir = log_dir
-        self.processes: list[subprocess.Popen[bytes]] = []
+        self.pids: list[int] = []
+        self.cron: subprocess.Popen[bytes] | None = None
+        self.forks = subprocess.Popen(
+            [sys.executable, "-m", "tests.submissions.worker_forks"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=(log_dir / "forks.log").open("ab"),
+            start_new_session=True,
+        )
+        self.started = 0
 
     def start_cron(self) -> None:
         """RQ cron, as `make run` runs it: the dispatcher every DISPATCH_INTERVAL_SECONDS."""
         log = (self.log_dir / "cron.log").open("ab")
-        self.processes.append(
-            subprocess.Popen(
-                [sys.executable, "manage.py", "rqcron", "incost_portal.cron"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.cron = subprocess.Popen(
+            [sys.executable, "manage.py", "rqcron", "incost_portal.cron"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def start(self, count: int = 1) -> None:
+        assert self.forks.stdin is not None and self.forks.stdout is not None
         for _ in range(count):
-            log = (self.log_dir / f"worker-{len(self.processes)}.log").open("ab")
-            self.processes.append(
-                subprocess.Popen(
-                    [sys.executable, "manage.py", "rqworker", "--with-scheduler", "incost", "default"],
-                    cwd=ROOT,
-                    env=self.env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            )
+            self.forks.stdin.write(f"{self.log_dir / f'worker-{self.started}.log'}\n".encode())
+            self.forks.stdin.flush()
+            line = self.forks.stdout.readline()
+            assert line.strip().isdigit(), (self.log_dir / "forks.log").read_text(errors="replace")
+            self.pids.append(int(line))
+            self.started += 1
 
     def revive(self) -> int:
         """Start a new worker for each that exited, as a process supervisor would; returns how many."""
-        dead = [process for process in self.processes if process.poll() is not None]
-        self.processes = [process for process in self.processes if process.poll() is None]
+        dead = [pid for pid in self.pids if not _alive(pid)]
+        self.pids = [pid for pid in self.pids if pid not in dead]
         self.start(len(dead))
         return len(dead)
 
@@ -123,29 +160,39 @@ class Workers:
         RQ runs each job in a forked "work horse" in a session of its own, so killing the
         worker's process group would leave the horse finishing the send.
         """
-        for process in self.processes:
-            for pid in [*_descendants(process.pid), process.pid]:
+        for pid in self.pids:
+            for process in [*_descendants(pid), pid]:
                 with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            process.wait(10)
-        self.processes = []
+                    os.kill(process, signal.SIGKILL)
+        for pid in self.pids:
+            wait_for(lambda: not _alive(pid), timeout=10, message=f"worker {pid} outlived SIGKILL")  # noqa: B023
+        self.pids = []
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for process in self.processes:
+        for pid in self.pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+        for pid in self.pids:
             try:
-                process.wait(max(deadline - time.monotonic(), 0.1))
+                wait_for(lambda: not _alive(pid), timeout=15)  # noqa: B023
+            except AssertionError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+        self.pids = []
+        for process in (self.cron, self.forks):
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
-        self.processes = []
 
     def logs(self) -> str:
         logs = sorted(self.log_dir.glob("worker-*.log")) + sorted(self.log_dir.glob("cron.log"))
-        return "\n".join(path.read_text(errors="replace")[-4000:] for path in logs)
+        logs.append(self.log_dir / "forks.log")
+        return "\n".join(path.read_text(errors="replace")[-4000:] for path in logs if path.exists())
 
 
 @contextmanager

@@ -1,0 +1,39 @@
+"""Settings, Schedule: when the network's cost is sent by itself."""
+
+from incost_portal.networks.models import SendSchedule
+from tests.cast import BaseTestCase
+
+
+class SchedulePageTestCase(BaseTestCase):
+    def test_it_works_with_the_defaults(self) -> None:
+        self.login(self.admin)
+        self.assertContains(self.client.get(self.url("networks:schedule")), "00:00, 12:00")
+
+    def test_it_saves(self) -> None:
+        self.login(self.admin)
+        response = self.client.post(
+            self.url("networks:schedule"),
+            {"enabled": "on", "send_times": "18:30, 06:00,06:00", "backfill_days": "30"},
+        )
+        self.assertRedirects(response, self.url("networks:settings"))
+        schedule = SendSchedule.objects.get(network=self.network)
+        assert schedule.send_times == ["06:00", "18:30"] and schedule.backfill_days == 30 and schedule.enabled
+
+    def test_bad_input_keeps_what_was_typed(self) -> None:
+        self.login(self.admin)
+        response = self.client.post(
+            self.url("networks:schedule"), {"send_times": "25:00, noon", "backfill_days": "120"}
+        )
+        self.assertContains(response, "Not a time of day as HH:MM: 25:00, noon")
+        self.assertContains(response, "25:00, noon")
+        self.assertContains(response, "less than or equal to 90")
+        assert not SendSchedule.objects.exists()
+
+    def test_ops_and_reviewers_cannot_reach_it(self) -> None:
+        for user in (self.ops, self.reviewer):
+            self.login(user)
+            assert self.client.get(self.url("networks:schedule")).status_code == 403
+
+    def test_it_checks_membership(self) -> None:
+        self.login(self.outsider)
+        assert self.client.get(self.url("networks:schedule")).status_code == 404
