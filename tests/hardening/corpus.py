@@ -66,6 +66,23 @@ def _xlsx_rewritten(change: dict[str, bytes | None]) -> bytes:
     return _zip(members)
 
 
+def _xlsx_bomb(rows: int) -> bytes:
+    """A real workbook whose sheet is rewritten as `rows` identical rows: it packs a thousandfold."""
+    source = zipfile.ZipFile(io.BytesIO(_xlsx()))
+    members = {name: source.read(name) for name in source.namelist()}
+    sheet = next(name for name in members if name.startswith("xl/worksheets/"))
+    head, _, rest = members[sheet].decode().partition("<sheetData>")
+    row = '<row><c t="inlineStr"><is><t>2026-03-10</t></is></c></row>'
+    members[sheet] = (
+        head + "<sheetData>" + row * rows + "</sheetData>" + rest.partition("</sheetData>")[2]
+    ).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
 def corpus() -> list[Bad]:
     good_rows = [_row(campaign_id=f"c{n}") for n in range(3)]
     good_json = json.dumps(good_rows).encode()
@@ -241,6 +258,20 @@ def corpus() -> list[Bad]:
     add(Bad("xlsx wrong types", "t.xlsx", _xlsx([FIELDS, [None, 1, 2.5, True, None, 3, 4, "abc"]])))
     add(Bad("xlsx name, csv content", "c.xlsx", good_csv))
     add(Bad("xlsx name, PK then garbage", "g.xlsx", b"PK\x03\x04" + bytes(range(256)) * 4))
+
+    # What an adversarial pass found (the hardening issue): a workbook that unpacks far, numbers
+    # past any range, a picture named .csv, a name that tries to smuggle a filename* of its own.
+    add(Bad("xlsx zip bomb (200,000 rows packed small)", "bomb.xlsx", _xlsx_bomb(200_000)))
+    spend_row = {**_row(), "spend": "SPEND"}
+    huge = json.dumps([spend_row]).replace('"SPEND"', "1e1000000").encode()
+    add(Bad("json spend 1e1000000", "huge.json", huge))
+    many = json.dumps([{**spend_row, "campaign_id": f"c{n}"} for n in range(50)])
+    add(Bad("json 50 spends of 1e999999", "huge.json", many.replace('"SPEND"', "1e999999").encode()))
+    add(Bad("csv spend of 100,000 digits", "huge.csv", _csv([_row(spend="9" * 100_000)]).encode()))
+    add(Bad("png named .csv", "cost.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4))
+    add(Bad("pdf named .csv", "cost.csv", b"%PDF-1.7\n" + bytes(range(256)) * 4))
+    evil = "x\"; filename*=UTF-8''evil.html; y=\"z.json"
+    add(Bad("a file name with its own filename*", evil, json.dumps([_row(geo="XX")]).encode()))
 
     # No telling name: the format is guessed from the first bytes.
     add(Bad("unnamed zip", "costs", _zip({"a": b"b"})))
