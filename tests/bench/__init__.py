@@ -16,7 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MODULES = ["tests.bench.costs", "tests.bench.sending", "tests.bench.pages", "tests.bench.bounded"]
+MODULES = [
+    "tests.bench.costs",
+    "tests.bench.sending",
+    "tests.bench.pages",
+    "tests.bench.bounded",
+    "tests.bench.storage",
+]
 
 
 @dataclass
