@@ -10,7 +10,7 @@ from django.utils import timezone
 from incost_portal.costs.editing import ROW_EDIT_FIELDS
 from incost_portal.costs.fields import FIELD_ORDER
 from incost_portal.costs.models import CostUpload
-from incost_portal.networks.forms import FilterDateField
+from incost_portal.networks.forms import FilterDateField, FilterSelect
 from incost_portal.networks.models import App
 
 CHART_DEFAULT_DAYS = 90
@@ -101,10 +101,10 @@ class UploadFilterForm(forms.Form):
 
 
 class CostFilterForm(forms.Form):
-    app = forms.ChoiceField(required=False, label="App")
+    app = forms.ChoiceField(required=False, label="App", widget=FilterSelect)
     date_from = FilterDateField(label="From")
     date_to = FilterDateField(label="To")
-    media_source = forms.ChoiceField(required=False, label="Media source")
+    media_source = forms.ChoiceField(required=False, label="Media source", widget=FilterSelect)
     campaign = forms.CharField(required=False, max_length=100, label="Campaign (id or name)")
 
     def __init__(self, *args: Any, apps: Iterable[App], media_sources: Iterable[str], **kwargs: Any) -> None:

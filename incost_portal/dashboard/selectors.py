@@ -1,23 +1,25 @@
 """What the dashboard shows about one network, in a fixed number of queries whatever its size."""
 
+import functools
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from html import escape
 
 import redis
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from incost_portal.costs.models import CostGroupTotal, CostUpload
 from incost_portal.incost.limiter import limiter_default
 from incost_portal.networks.models import ApiToken, App, MediaSource, Network
 from incost_portal.networks.selectors import api_token_active, send_schedule_for
-from incost_portal.submissions.models import IN_FLIGHT, State, Submission
+from incost_portal.submissions.models import State, Submission
 from incost_portal.submissions.services.schedules import next_slot
 
 # Coverage strip colours: sent and Applied, cost waiting to be sent, no cost at all (a gap).
@@ -49,37 +51,51 @@ class DayRun:
         return f"{self.first:%Y-%m-%d} to {self.last:%Y-%m-%d} ({self.width} days): {words}"
 
 
+@functools.cache
+def _day_ticks(days: int) -> str:
+    """An SVG path of a line between every two days (the same for every strip of that length)."""
+    return "".join(f"M{offset},0V1" for offset in range(1, days))
+
+
 @dataclass
 class AppCoverage:
     app: App
     last_applied_date: date | None
     last_applied_at: datetime | None
-    days: list[tuple[date, str]]
+    first: date  # the strip's first day, in the app's time zone
+    states: list[str]  # one a day from `first`: APPLIED, PENDING or GAP
 
-    # Cached: the page reads each of these several times, over 91 days of every app.
-    @cached_property
+    @property
+    def days(self) -> list[tuple[date, str]]:
+        return [(self.first + timedelta(days=offset), state) for offset, state in enumerate(self.states)]
+
+    @property
+    def width(self) -> int:
+        return len(self.states)
+
+    @property
     def gaps(self) -> int:
-        return sum(1 for _, state in self.days if state == GAP)
+        return self.states.count(GAP)
 
-    @cached_property
+    @property
     def pending(self) -> int:
-        return sum(1 for _, state in self.days if state == PENDING)
+        return self.states.count(PENDING)
 
     @property
     def day_ticks(self) -> str:
         """An SVG path of a line between every two days, so the runs still read as days."""
-        return "".join(f"M{offset},0V1" for offset in range(1, len(self.days)))
+        return _day_ticks(len(self.states))
 
     @cached_property
     def runs(self) -> list[DayRun]:
         """Consecutive days of one state, drawn as one bar of the strip (a handful, not 91)."""
         runs: list[DayRun] = []
-        for offset, (day, state) in enumerate(self.days):
-            if runs and runs[-1].state == state:
-                runs[-1].last = day
-                runs[-1].width += 1
-            else:
-                runs.append(DayRun(offset, 1, day, day, state))
+        offset = 0
+        for state, same in itertools.groupby(self.states):
+            width = len(list(same))
+            first = self.first + timedelta(days=offset)
+            runs.append(DayRun(offset, width, first, first + timedelta(days=width - 1), state))
+            offset += width
         return runs
 
     @property
@@ -111,7 +127,6 @@ class DashboardSummary:
     calls_used_today: int | None
     calls_per_day: int
     next_send: datetime | None
-    in_flight: int
     coverage: list[AppCoverage] = field(default_factory=list)
     attention: list[Attention] = field(default_factory=list)
     next_steps: list[NextStep] = field(default_factory=list)
@@ -131,18 +146,19 @@ def _calls_used(token: ApiToken | None) -> int | None:
         return None  # shown as "unknown": the page must not fail with Redis
 
 
-DayStates = dict[int, dict[date, str]]
-
-
-def _day_states(network_id: int, earliest: date) -> DayStates:
-    """Per app and day with cost: APPLIED when every group of the day holds what its last Applied
-    request carried, PENDING otherwise; from the groups' totals, summed per app and day by the
-    database (one row per app and day, not one per group)."""
-    states: DayStates = defaultdict(dict)
+def _day_states(network_id: int, earliest: date) -> dict[int, dict[int, str]]:
+    """Per app and day with cost (as a date ordinal): APPLIED when every group of the day holds
+    what its last Applied request carried, PENDING otherwise. From the groups' totals: the distinct
+    (app, day, applied) of the index, no aggregate to convert, a row or two per app and day."""
+    states: dict[int, dict[int, str]] = defaultdict(dict)
     totals = CostGroupTotal.objects.filter(network_id=network_id, date__gte=earliest).order_by()
-    days = totals.values_list("app_id", "date").annotate(pending=Count("applied", filter=Q(applied=False)))
-    for app_id, day, pending in days:
-        states[app_id][day] = PENDING if pending else APPLIED
+    for app_id, day, applied in totals.values_list("app_id", "date", "applied").distinct():
+        days = states[app_id]
+        ordinal = day.toordinal()
+        if not applied:
+            days[ordinal] = PENDING
+        elif ordinal not in days:
+            days[ordinal] = APPLIED
     return states
 
 
@@ -151,48 +167,60 @@ def _coverage(network: Network, apps: list[App], now: datetime) -> list[AppCover
     if not sending:
         return []
     window = settings.INCOST_WINDOW_DAYS
-    earliest = min(now.astimezone(app.tz).date() for app in sending) - timedelta(days=window)
-    states = _day_states(network.pk, earliest)
-    # Per app, the newest Applied cost date and the time of the last Applied job: two index probes
-    # each, where a MAX per app over the network's jobs reads every Applied one (100,000: 45 ms).
-    applied_jobs = Submission.objects.filter(app=OuterRef("pk"), state=State.APPLIED).order_by()
-    last = {
-        row["pk"]: row
-        for row in App.objects.filter(pk__in=[app.pk for app in sending])
-        .annotate(
-            last_date=Subquery(applied_jobs.order_by("-date_to").values("date_to")[:1]),
-            last_at=Subquery(
-                applied_jobs.filter(finished_at__isnull=False)
-                .order_by("-finished_at")
-                .values("finished_at")[:1]
-            ),
-        )
-        .values("pk", "last_date", "last_at")
-    }
+    todays = {app.pk: now.astimezone(app.tz).date() for app in sending}
+    states = _day_states(network.pk, min(todays.values()) - timedelta(days=window))
     coverage = []
     for app in sending:
-        today = now.astimezone(app.tz).date()
-        days = []
-        for offset in range(window, -1, -1):
-            day = today - timedelta(days=offset)
-            days.append((day, states[app.pk].get(day, GAP)))
-        info = last.get(app.pk, {})
-        coverage.append(AppCoverage(app, info.get("last_date"), info.get("last_at"), days))
+        first = todays[app.pk] - timedelta(days=window)
+        known, start = states.get(app.pk, {}), first.toordinal()
+        days = [known.get(ordinal, GAP) for ordinal in range(start, start + window + 1)]
+        # Annotated on the apps' query (`_apps`): the newest Applied cost date and job time.
+        last_date, last_at = app.last_applied_date, app.last_applied_at  # type: ignore[attr-defined]
+        coverage.append(AppCoverage(app, last_date, last_at, first, days))
     return coverage
 
 
-def _job_counts(network: Network, now: datetime) -> dict[str, int]:
-    """Jobs in flight and the attention counts in one pass over the (network, state, finished_at)
-    index: only the states counted are read (never the Applied ones), and each count names an
-    indexed column, as COUNT(id) would read every row from the table."""
-    counted = [*IN_FLIGHT, State.FAILED]
-    counts = Submission.objects.filter(network=network, state__in=counted).aggregate(
-        in_flight=Count("state", filter=Q(state__in=IN_FLIGHT)),
-        failed=Count("state", filter=Q(state=State.FAILED, finished_at__gte=now - timedelta(days=7))),
-        retrying=Count("state", filter=Q(state=State.NEEDS_RETRY)),
-        waiting=Count("state", filter=Q(state=State.PLANNED)),
+def _apps(network: Network) -> list[App]:
+    """The network's apps, each with its newest Applied cost date and the time of its last Applied
+    job: two index probes an app, where a MAX per app over the network's jobs reads every Applied
+    one (100,000: 45 ms)."""
+    applied_jobs = Submission.objects.filter(app=OuterRef("pk"), state=State.APPLIED).order_by()
+    last_at = applied_jobs.filter(finished_at__isnull=False).order_by("-finished_at").values("finished_at")
+    return list(
+        App.objects.filter(network=network)
+        .annotate(
+            last_applied_date=Subquery(applied_jobs.order_by("-date_to").values("date_to")[:1]),
+            last_applied_at=Subquery(last_at[:1]),
+        )
+        .order_by("app_id")
     )
-    return {name: count or 0 for name, count in counts.items()}
+
+
+def _counts(network: Network, now: datetime) -> dict[str, int]:
+    """The attention counts and the media sources, in one query of index probes: failed jobs of
+    the last 7 days, jobs waiting to be retried or for tomorrow's budget (ranges of the (network,
+    state, finished_at) index; never the Applied ones), invalid uploads of the last 7 days."""
+    week = now - timedelta(days=7)
+    jobs = Submission.objects.filter(network=OuterRef("pk")).order_by().values("network")
+    uploads = CostUpload.objects.filter(network=OuterRef("pk")).order_by().values("network")
+    sources = MediaSource.objects.filter(network=OuterRef("pk")).order_by().values("network")
+
+    def count(rows: QuerySet, **lookup: object) -> Subquery:
+        # COUNT as a plain function (not an aggregate, so no GROUP BY) of an indexed column.
+        return Subquery(rows.filter(**lookup).annotate(n=Func(F("network"), function="COUNT")).values("n"))
+
+    return (
+        Network.objects.filter(pk=network.pk)
+        .annotate(
+            failed=count(jobs, state=State.FAILED, finished_at__gte=week),
+            retrying=count(jobs, state=State.NEEDS_RETRY),
+            waiting=count(jobs, state=State.PLANNED),
+            invalid_uploads=count(uploads, status=CostUpload.Status.INVALID, created_at__gte=week),
+            source_count=count(sources),
+        )
+        .values("failed", "retrying", "waiting", "invalid_uploads", "source_count")
+        .get()
+    )
 
 
 def _attention(
@@ -223,9 +251,7 @@ def _attention(
         items.append(
             Attention("warning", f"{counts['waiting']} job(s) wait for tomorrow's call budget.", jobs)
         )
-    invalid = CostUpload.objects.filter(
-        network=network, status=CostUpload.Status.INVALID, created_at__gte=now - timedelta(days=7)
-    ).count()
+    invalid = counts["invalid_uploads"]
     if invalid:
         items.append(
             Attention(
@@ -251,23 +277,22 @@ def _attention(
 def dashboard_summary(*, network: Network, now: datetime | None = None) -> DashboardSummary:
     """Everything on the dashboard, in a fixed number of queries whatever the network's size."""
     now = now or timezone.now()
-    apps = list(App.objects.filter(network=network).order_by("app_id"))
+    apps = _apps(network)
     token = api_token_active(network=network)
-    counts = _job_counts(network, now)
+    counts = _counts(network, now)
     summary = DashboardSummary(
         apps_total=len(apps),
         apps_sending=sum(1 for app in apps if app.enabled and app.send_cost),
-        media_sources=MediaSource.objects.filter(network=network).count(),
+        media_sources=counts["source_count"],
         token=token,
         calls_used_today=_calls_used(token),
         calls_per_day=settings.INCOST_CALLS_PER_DAY,
         next_send=next_slot(send_schedule_for(network=network), now),
-        in_flight=counts["in_flight"],
     )
     summary.coverage = _coverage(network, apps, now)
     summary.attention = _attention(network, summary, apps, counts, now)
     code = network.code
-    has_cost = any(app.days and any(state != GAP for _, state in app.days) for app in summary.coverage)
+    has_cost = any(row.gaps < row.width for row in summary.coverage)
     steps = [
         NextStep(
             "Store the AppsFlyer API token",

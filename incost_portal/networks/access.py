@@ -11,8 +11,8 @@ Objects inside the network are fetched with `tenant_object`, which filters by ne
 import enum
 import functools
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
@@ -22,10 +22,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from incost_portal.networks.models import Membership, Network, Role
-from incost_portal.networks.selectors import membership_list
+from incost_portal.networks.selectors import Probes, membership_list, membership_probed
 
 LAST_NETWORK_SESSION_KEY = "last_network"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A view's attribute naming what its htmx polls read with the membership (see `polling.polled`).
+TENANCY_PROBES = "tenancy_probes"
 
 
 class Access(enum.IntEnum):
@@ -45,6 +47,8 @@ class Tenancy:
     membership: Membership
     # All the user's memberships (this one among them), for the network switcher.
     memberships: tuple[Membership, ...] = ()
+    # What a poll asked to read in the membership's query (`tenancy_for(probes=)`), by name.
+    probed: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def role(self) -> str:
@@ -63,20 +67,37 @@ class Tenancy:
         return self.access >= Access.ADMIN
 
 
-def tenancy_for(user: Any, network_code: uuid.UUID | str, *, need: Access = Access.READ) -> Tenancy:
-    """Resolve a user's membership in a network, or raise 404 (outsider) / 403 (role too low)."""
+def tenancy_for(
+    user: Any,
+    network_code: uuid.UUID | str,
+    *,
+    need: Access = Access.READ,
+    probes: Probes | None = None,
+) -> Tenancy:
+    """Resolve a user's membership in a network, or raise 404 (outsider) / 403 (role too low).
+
+    With `probes` (see `membership_probed`), only this membership is read, the probes in the same
+    query (`Tenancy.probed`): what a poll needs, without the switcher's list of every network."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
     try:
         code = network_code if isinstance(network_code, uuid.UUID) else uuid.UUID(str(network_code))
     except ValueError:
         raise Http404("No such network.") from None
-    # All of them in one query: the page's network switcher lists them anyway.
-    memberships = tuple(membership_list(user=user))
-    membership = next((m for m in memberships if m.network.code == code), None)
+    probed: dict[str, Any] = {}
+    memberships: tuple[Membership, ...] = ()
+    if probes is not None:
+        found = membership_probed(user=user, code=code, probes=probes)
+        membership, probed = found if found is not None else (None, {})
+    else:
+        # All of them in one query: the page's network switcher lists them anyway.
+        memberships = tuple(membership_list(user=user))
+        membership = next((m for m in memberships if m.network.code == code), None)
     if membership is None:
         raise Http404("No such network.")
-    tenancy = Tenancy(network=membership.network, membership=membership, memberships=memberships)
+    tenancy = Tenancy(
+        network=membership.network, membership=membership, memberships=memberships, probed=probed
+    )
     if tenancy.access < need:
         raise PermissionDenied("Your role in this network does not allow this.")
     return tenancy
@@ -93,7 +114,9 @@ def network_view(need: Access = Access.READ) -> Callable[[ViewFunc], ViewFunc]:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, network_code: uuid.UUID, **kwargs: Any) -> HttpResponse:
             required = need if request.method in SAFE_METHODS else max(need, Access.WRITE)
-            tenancy = tenancy_for(request.user, network_code, need=required)
+            # An htmx request to a polled view reads its version with the membership.
+            probes = getattr(view, TENANCY_PROBES, None) if getattr(request, "htmx", False) else None
+            tenancy = tenancy_for(request.user, network_code, need=required, probes=probes)
             request.tenancy = tenancy  # type: ignore[attr-defined]
             code = str(tenancy.network.code)
             if request.session.get(LAST_NETWORK_SESSION_KEY) != code:  # a write only when it changes

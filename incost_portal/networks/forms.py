@@ -4,7 +4,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.forms.renderers import BaseRenderer
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from incost_portal.audit.models import Action
 from incost_portal.networks.models import MediaSource, Membership, Role
@@ -31,6 +34,39 @@ class FilterDateField(forms.DateField):
             raise forms.ValidationError(
                 f"Give a date from {FILTER_FIRST_DATE:%Y-%m-%d} to {last:%Y-%m-%d}.", code="out_of_range"
             )
+
+
+def _html_attrs(attrs: dict[str, Any]) -> str:
+    """Attributes as Django's widgets/attrs.html writes them (True: the name alone; False: none)."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class FilterSelect(forms.Select):
+    """A list filter's select, written here to the very markup of Django's select templates: the
+    templates include one template an option, and filters of every app and member cost the Costs
+    and Jobs pages a millisecond each that way."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: BaseRenderer | None = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        out = [f'<select name="{conditional_escape(widget["name"])}"{_html_attrs(widget["attrs"])}>']
+        for group_name, options, _ in widget["optgroups"]:
+            if group_name:
+                out.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            out.extend(
+                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                f"{_html_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                for option in options
+            )
+            if group_name:
+                out.append("\n  </optgroup>")
+        out.append("\n</select>")
+        return mark_safe("".join(out))  # noqa: S308 (every value escaped)
 
 
 class TokenForm(forms.Form):

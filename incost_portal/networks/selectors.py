@@ -1,7 +1,10 @@
 """Reads of tenants and their assets. Every function that returns tenant data takes `network=`."""
 
+from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -15,10 +18,36 @@ from incost_portal.networks.models import (
     SendSchedule,
 )
 
+# A poll's probes: given the SQL of a column holding a network's id, scalar SQL expressions by name.
+Probes = Callable[[str], dict[str, str]]
+
 
 def membership_list(*, user: Any) -> list[Membership]:
     """The networks a user belongs to, for the switcher and the landing redirect."""
     return list(Membership.objects.filter(user=user).select_related("network").order_by("network__name"))
+
+
+def membership_probed(*, user: Any, code: UUID, probes: Probes) -> tuple[Membership, dict[str, Any]] | None:
+    """The user's membership in one network (by its public code) and the values of `probes(column)`
+    (scalar SQL over the network's id in `column`, by name) read in the same query; None for an
+    outsider. What a poll of an unchanged list needs, in one statement Django need not compile.
+    The membership's network holds only its id and code (the rest loads if read)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"m.{quote(field.column)}" for field in Membership._meta.concrete_fields)
+    expressions = probes("m.network_id")
+    probed = "".join(f", ({sql}) AS {quote(name)}" for name, sql in expressions.items())
+    code_field = Network._meta.get_field("code")
+    sql = (
+        f"SELECT {columns}{probed} FROM {quote(Membership._meta.db_table)} m "  # noqa: S608 (names from the models)
+        f"INNER JOIN {quote(Network._meta.db_table)} n ON n.id = m.network_id "
+        f"WHERE m.user_id = %s AND n.{quote(code_field.column)} = %s"
+    )
+    params = [user.pk, code_field.get_db_prep_value(code, connection)]
+    found = next(iter(Membership.objects.raw(sql, params)), None)
+    if found is None:
+        return None
+    found.network = Network.from_db(found._state.db, ["id", "code"], [found.network_id, code])
+    return found, {name: getattr(found, name) for name in expressions}
 
 
 def member_list(*, network: Network) -> QuerySet[Membership]:

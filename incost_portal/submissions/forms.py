@@ -3,18 +3,22 @@ from typing import Any
 
 from django import forms
 
-from incost_portal.networks.forms import FilterDateField
+from incost_portal.networks.forms import FilterDateField, FilterSelect
 from incost_portal.networks.models import App, Membership
 from incost_portal.submissions.models import State, Trigger
 
 
 class SubmissionFilterForm(forms.Form):
-    app = forms.ChoiceField(required=False, label="App")
-    state = forms.ChoiceField(required=False, choices=[("", "Any status"), *State.choices], label="Status")
-    trigger = forms.ChoiceField(
-        required=False, choices=[("", "Any source"), *Trigger.choices], label="Source"
+    app = forms.ChoiceField(required=False, label="App", widget=FilterSelect)
+    state = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *State.choices], label="Status", widget=FilterSelect
     )
-    created_by = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Who")
+    trigger = forms.ChoiceField(
+        required=False, choices=[("", "Any source"), *Trigger.choices], label="Source", widget=FilterSelect
+    )
+    created_by = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Who", widget=FilterSelect
+    )
     date_on = FilterDateField(label="Cost date", help_text="Jobs carrying that day")
 
     def __init__(self, *args: Any, apps: Iterable[App], members: Iterable[Membership], **kwargs: Any) -> None:

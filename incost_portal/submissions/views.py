@@ -16,7 +16,7 @@ from incost_portal.submissions.selectors import (
     submission_event_list,
     submission_group_list,
     submission_list,
-    submission_list_version,
+    submission_list_probes,
     submission_page,
     submission_payload_list,
     submission_version,
@@ -34,7 +34,7 @@ def _filter_form(request: HttpRequest, tenancy: Tenancy) -> SubmissionFilterForm
 
 
 @network_view(Access.READ)
-@polled(lambda *, tenancy: submission_list_version(network=tenancy.network))
+@polled(probes=submission_list_probes)
 def submission_list_view(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     form = _filter_form(request, tenancy)
     page = submission_page(
