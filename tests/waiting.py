@@ -38,3 +38,29 @@ def wait_for(
             name = getattr(predicate, "__name__", repr(predicate))
             raise ConditionTimeout(f"{name} did not hold within {timeout:g} s. {text}".strip())
         time.sleep(interval)
+
+
+def at_once(function: Callable[[], T], *, times: int = 2) -> list[T]:
+    """Run `function` in `times` threads released together (each with its own database
+    connection, closed after), and return what each returned: a race as two hosts would run it."""
+    import threading
+
+    from django.db import close_old_connections
+
+    results: list[T] = []
+    start = threading.Barrier(times)
+
+    def run() -> None:
+        start.wait()
+        try:
+            results.append(function())
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == times, "a thread failed"
+    return results

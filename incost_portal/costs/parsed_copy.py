@@ -12,7 +12,7 @@ import datetime
 import json
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
@@ -84,6 +84,17 @@ class ParsedCopyWriter:
 
     def discard(self) -> None:
         self._file.close()
+
+
+def profile_of(chunks: Iterable[RowChunk]) -> dict[str, Any]:
+    """The profile of rows read some other way (an upload checked before the copy was kept)."""
+    writer = ParsedCopyWriter()
+    try:
+        for chunk in chunks:
+            writer(chunk)
+        return writer.profile()
+    finally:
+        writer.discard()
 
 
 def parsed_chunks(

@@ -2,11 +2,9 @@
 counts and the cost it stored stay, and its pages say the file was removed."""
 
 import io
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections
 from django.utils import timezone
 
 from incost_portal.costs.models import CostIssue, CostRow, CostUpload
@@ -18,6 +16,7 @@ from incost_portal.costs.services import (
 )
 from tests.builders import csv_bytes, row
 from tests.cast import Cast
+from tests.waiting import at_once
 
 
 def recent(**changes: object) -> dict[str, object]:
@@ -79,19 +78,5 @@ def test_pruning_twice_at_once_removes_each_file_once(cast: Cast) -> None:
     uploads = [upload(cast, csv_bytes([recent(campaign_id=f"c{n}")])) for n in range(12)]
     for each in uploads:
         aged(each, 100)
-    counts: list[int] = []
-    start = threading.Barrier(2)
-
-    def prune() -> None:
-        start.wait()
-        try:
-            counts.append(sum(iter(lambda: cost_upload_files_prune(batch=2), 0)))
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=prune) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    counts = at_once(lambda: sum(iter(lambda: cost_upload_files_prune(batch=2), 0)))
     assert sum(counts) == 12 == CostUpload.objects.filter(file_pruned_at__isnull=False).count()

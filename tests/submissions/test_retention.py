@@ -2,12 +2,10 @@
 its way or a failed one is within its window; pruning twice at once removes each thing once; what
 was sent, its groups, totals and timeline stay, and nothing at AppsFlyer or on the dashboard moves."""
 
-import threading
 import zlib
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections
 from django.test import override_settings
 from django.utils import timezone
 
@@ -21,6 +19,7 @@ from incost_portal.submissions.services.retention import (
 )
 from tests.builders import IOS, cost_rows
 from tests.submissions.test_sending import FAST, drive
+from tests.waiting import at_once
 from tests.wiring import Wired
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,21 +97,7 @@ def test_pruning_twice_at_once_removes_each_payload_once(wired: Wired) -> None:
     drive()
     Submission.objects.all().update(state=State.APPLIED, finished_at=timezone.now() - timedelta(days=40))
     total = Submission.objects.count()
-    counts: list[int] = []
-    start = threading.Barrier(2)
-
-    def prune() -> None:
-        start.wait()
-        try:
-            counts.append(sum(iter(lambda: submission_payloads_prune(batch=1), 0)))
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=prune) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    counts = at_once(lambda: sum(iter(lambda: submission_payloads_prune(batch=1), 0)))
     assert sum(counts) == total == Submission.objects.filter(payload_pruned_at__isnull=False).count()
 
 

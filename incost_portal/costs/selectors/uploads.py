@@ -8,7 +8,6 @@ memory is one chunk plus one page, and the database is asked the same few questi
 file's size.
 """
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,9 +20,8 @@ from django.db.models import QuerySet
 from incost_portal.costs.fields import FIELD_ORDER, REQUIRED
 from incost_portal.costs.issues import CODES, text_shown
 from incost_portal.costs.models import CostIssue, CostUpload
-from incost_portal.costs.parsed_copy import parsed_chunks, parsed_first_position
+from incost_portal.costs.parsed_copy import parsed_chunks, parsed_first_position, profile_of
 from incost_portal.costs.parsing import RowChunk, cost_file_read
-from incost_portal.costs.validation.rules import SPEND_RE
 from incost_portal.networks.models import Network
 
 GRID_PAGE_ROWS = 100
@@ -127,11 +125,11 @@ def upload_file_issues(*, upload: CostUpload) -> QuerySet[CostIssue]:
 
 def upload_profile(*, upload: CostUpload) -> UploadProfile:
     """Rows, apps, dates and spend per currency of the file, as summed when it was checked (an
-    upload checked before the profile was kept is read once more). Values that do not parse are
-    left out of the sums."""
+    upload checked before the profile was kept is summed again, the same way). Values that do not
+    parse are left out of the sums."""
     kept = upload.profile
     if kept is None:
-        return _profile_compute(upload)
+        kept = profile_of(_open(upload))
     return UploadProfile(
         rows=kept["rows"],
         apps=kept["apps"],
@@ -140,39 +138,6 @@ def upload_profile(*, upload: CostUpload) -> UploadProfile:
         dates=kept["dates"],
         spend={currency: Decimal(total) for currency, total in kept["spend"].items()},
     )
-
-
-def _profile_compute(upload: CostUpload) -> UploadProfile:
-    apps: set[str] = set()
-    dates: set[str] = set()
-    spend: dict[str, Decimal] = defaultdict(Decimal)
-    rows = 0
-    for chunk in _open(upload):
-        rows += len(chunk)
-        columns = chunk.columns
-        apps.update(columns.get("app_id", ()))
-        dates.update(columns.get("date", ()))
-        for currency, amount in zip(columns.get("currency", ()), columns.get("spend", ()), strict=False):
-            # Only a spend that could be sent counts (1e1000000 would overflow the sum).
-            if SPEND_RE.fullmatch(amount):
-                spend[currency.strip().upper() or "?"] += Decimal(amount)
-    real_dates = sorted(d for d in dates if _is_date(d))
-    return UploadProfile(
-        rows=rows,
-        apps=sorted(a for a in apps if a)[:20],
-        date_from=real_dates[0] if real_dates else "",
-        date_to=real_dates[-1] if real_dates else "",
-        dates=len(real_dates),
-        spend=dict(sorted(spend.items())),
-    )
-
-
-def _is_date(value: str) -> bool:
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return len(value) == 10
 
 
 def upload_grid(*, upload: CostUpload, page_number: Any, problems_only: bool) -> Grid:
