@@ -38,6 +38,21 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Where the fix of a failed request lies, by AppsFlyer's code ("" for the rest: the rows).
+FAILURE_ADVICE = {
+    "ic213": "The media source is not registered for your network at AppsFlyer: check its name on "
+    "Settings > Media sources against what your AppsFlyer PDM registered, then press Resend.",
+    "ic215": "AppsFlyer does not list this app for your network: sync the app list (Apps), and ask the "
+    "advertiser to enable cost for your network if it is missing; then press Resend.",
+    "ic414": "AppsFlyer does not list this app for your network: sync the app list (Apps), and ask the "
+    "advertiser to enable cost for your network if it is missing; then press Resend.",
+    "unauthorized": "AppsFlyer refused the token: an admin replaces it on Settings > AppsFlyer token, "
+    "then press Resend.",
+    "": "Fix the rows of the groups below in Costs, then send again: a group whose content did not "
+    "change is not sent again (Resend sends it anyway).",
+}
+
+
 class Trigger(models.TextChoices):
     MANUAL = "manual", "Send now"
     SCHEDULE = "schedule", "Schedule"
@@ -116,6 +131,11 @@ class Submission(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.state in TERMINAL
+
+    @property
+    def failure_advice(self) -> str:
+        """What to do about a failed request, by its code: where the fix lies."""
+        return FAILURE_ADVICE.get(self.error_code, FAILURE_ADVICE[""])
 
     @property
     def payload_body(self) -> bytes | None:

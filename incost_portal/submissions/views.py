@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from incost_portal.csv_streams import attachment, csv_response
@@ -55,6 +56,7 @@ def submission_detail(request: HttpRequest, submission_code: str, *, tenancy: Te
         "events": submission_event_list(network=network, submission=submission),
         "groups": submission_group_list(network=network, submission=submission),
         "live": submission.state in IN_FLIGHT,
+        "now": timezone.now(),
     }
     template = "submissions/_detail_live.html" if request.htmx else "submissions/detail.html"
     return render(request, template, context)

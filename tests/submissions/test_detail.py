@@ -1,9 +1,11 @@
 """A job's page: its timeline, groups and payload."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from incost_portal.submissions.models import Event, State, SubmissionEvent
 from tests.submissions.pages import JobsTestCase
@@ -34,6 +36,32 @@ class DetailTestCase(JobsTestCase):
         )
         assert grown.status_code == 200
         self.assertContains(grown, "In progress")
+
+    def test_a_submitted_job_says_when_its_status_is_read_next(self) -> None:
+        due = timezone.now() + timedelta(seconds=95)
+        submission = self.job(state=State.SUBMITTED, due_at=due)
+        self.login(self.reviewer)
+        page = self.client.get(self.url("submissions:detail", submission.code))
+        self.assertContains(page, "about 2 minutes after it")
+        self.assertContains(page, f"read next {due:%Y-%m-%d %H:%M:%S} UTC")
+        self.assertContains(page, "(in 1\xa0minute)")
+        self.assertContains(page, "Shown once AppsFlyer has applied it.")
+        # The timeline reads to the second: calls a few seconds apart read apart.
+        event = submission.events.get()
+        self.assertContains(page, f"{event.at:%Y-%m-%d %H:%M:%S} UTC")
+
+    def test_a_failed_job_says_where_the_fix_lies(self) -> None:
+        self.login(self.ops)
+        media = self.job(state=State.FAILED, error_code="ic213", error_message="media_source was not found")
+        page = self.client.get(self.url("submissions:detail", media.code))
+        self.assertContains(page, "not registered for your network at AppsFlyer")
+        self.assertNotContains(page, "Fix the rows of the groups below in Costs")
+        self.assertNotContains(page, "Below 100% is expected")
+        self.assertContains(page, "None: the request was not applied.")
+        rows = self.job(state=State.FAILED, error_code="ic217", error_message="Negative spend")
+        self.assertContains(
+            self.client.get(self.url("submissions:detail", rows.code)), "Fix the rows of the groups"
+        )
 
     def test_the_app_time_zone_is_shown_beside_utc(self) -> None:
         submission = self.job(app=self.cast.android_app)

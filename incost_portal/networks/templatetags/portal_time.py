@@ -10,24 +10,25 @@ register = template.Library()
 
 
 @register.filter
-def utc(value: datetime | None) -> str:
+def utc(value: datetime | None, seconds: bool = False) -> str:
     if value is None:
         return "—"
-    return value.astimezone(zoneinfo.ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M UTC")
+    form = "%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC"
+    return value.astimezone(zoneinfo.ZoneInfo("UTC")).strftime(form)
 
 
 @register.simple_tag
-def utc_and_local(value: datetime | None, time_zone: str = "UTC") -> str:
-    """`2026-11-23 13:34 UTC` and, for an app elsewhere, `(08:34 America/New_York)` beside it."""
+def utc_and_local(value: datetime | None, time_zone: str = "UTC", seconds: bool = False) -> str:
+    """`2026-11-23 13:34 UTC` and, for an app elsewhere, `(08:34 America/New_York)` beside it;
+    with seconds for a timeline, where calls a few seconds apart must read apart."""
     if value is None:
         return "—"
-    shown = utc(value)
+    shown = utc(value, seconds)
     if not time_zone or time_zone == "UTC":
         return shown
     try:
         local = value.astimezone(zoneinfo.ZoneInfo(time_zone))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return shown
-    return format_html(
-        '{} <span class="muted">({} {})</span>', shown, local.strftime("%Y-%m-%d %H:%M"), time_zone
-    )
+    local_form = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+    return format_html('{} <span class="muted">({} {})</span>', shown, local.strftime(local_form), time_zone)
