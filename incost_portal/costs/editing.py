@@ -108,7 +108,7 @@ def cost_upload_cell_fix(*, upload: CostUpload, user: Any, row: int, field: str,
             raise EditRefused(f"Row {row} is not in this file.")
         out.seek(0)
         extension = "json" if json_format else "csv"
-        return cost_upload_create(
+        fixed = cost_upload_create(
             network=upload.network,
             user=user,
             file=out,  # type: ignore[arg-type]
@@ -118,6 +118,9 @@ def cost_upload_cell_fix(*, upload: CostUpload, user: Any, row: int, field: str,
             source_time_zone=upload.source_time_zone,
             app=upload.app,
         )
+    # The fixed version stands for this one from now on: it is no longer an upload "to fix".
+    CostUpload.objects.filter(pk=upload.pk).update(superseded_by=fixed)
+    return fixed
 
 
 def _quoted_cells(upload: CostUpload) -> set[tuple[int, str]]:

@@ -63,6 +63,10 @@ class CostUpload(models.Model):
     parsed_index = models.JSONField(default=list, blank=True)
     # Rows, apps, dates, spend per currency and fields of the file, summed in the same pass.
     profile = models.JSONField(null=True, blank=True)
+    # The version a cell fix made of this upload: the one to accept or fix now.
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # When retention removed the file as uploaded and its parsed copy (the row and its counts stay).
     file_pruned_at = models.DateTimeField(null=True, blank=True)
 

@@ -215,7 +215,9 @@ def _counts(network: Network, now: datetime) -> dict[str, int]:
             failed=count(jobs, state=State.FAILED, finished_at__gte=week),
             retrying=count(jobs, state=State.NEEDS_RETRY),
             waiting=count(jobs, state=State.PLANNED),
-            invalid_uploads=count(uploads, status=CostUpload.Status.INVALID, created_at__gte=week),
+            invalid_uploads=count(
+                uploads, status=CostUpload.Status.INVALID, created_at__gte=week, superseded_by__isnull=True
+            ),
             source_count=count(sources),
         )
         .values("failed", "retrying", "waiting", "invalid_uploads", "source_count")
@@ -256,8 +258,9 @@ def _attention(
         items.append(
             Attention(
                 "warning",
-                f"{invalid} upload(s) of the last 7 days have errors to fix.",
-                reverse("costs:list", args=[code]),
+                f"{invalid} upload{'s' if invalid > 1 else ''} of the last 7 days "
+                f"{'have' if invalid > 1 else 'has'} errors to fix.",
+                reverse("costs:uploads", args=[code]) + "?status=invalid",
             )
         )
     off = [app.app_id for app in apps if app.enabled and not app.send_cost]

@@ -20,9 +20,25 @@ class FixTestCase(CostPagesTestCase):
         assert fixed.status == CostUpload.Status.VALID and fixed.source == CostUpload.Source.GRID
         assert fixed.original_name == "mine (fix 1).csv" and fixed.row_count == 2
         upload.refresh_from_db()
-        assert upload.status == CostUpload.Status.INVALID
+        assert upload.status == CostUpload.Status.INVALID and upload.superseded_by == fixed
         with upload.file.open("rb") as original:
             assert original.read() == data  # the file as uploaded is kept
+
+    def test_a_fixed_version_is_no_longer_counted_as_to_fix(self) -> None:
+        rows = [row(date=today(2)), row(campaign_id="c2", geo="XX", date=today(2))]
+        upload = self.make_upload(csv_bytes(rows), name="mine.csv")
+        self.login(self.ops)
+        dashboard = self.client.get(self.url("dashboard:index"))
+        to_fix = self.url("costs:uploads") + "?status=invalid"
+        self.assertContains(dashboard, "1 upload of the last 7 days has errors to fix.")
+        self.assertContains(dashboard, f'href="{to_fix}"')
+        self.client.post(self.url("costs:upload_fix", upload.code), {"row": 3, "field": "geo", "value": "DE"})
+        self.assertNotContains(self.client.get(self.url("dashboard:index")), "errors to fix")
+        # The history lists both, the first as superseded by its fix; "with errors" lists neither.
+        history = self.client.get(self.url("costs:uploads"))
+        self.assertContains(history, "Superseded")
+        self.assertContains(history, "(fix 1).csv</a>")
+        self.assertNotContains(self.client.get(to_fix), "(fix 1)")
 
     def test_htmx_gets_the_new_version_in_place(self) -> None:
         upload = self.make_upload(csv_bytes([row(geo="XX", date=today(-2))]))

@@ -89,9 +89,13 @@ def cost_upload_list(*, network: Network) -> QuerySet[CostUpload]:
 
 
 def cost_upload_filtered(*, network: Network, status: str = "", source: str = "") -> QuerySet[CostUpload]:
-    uploads = CostUpload.objects.filter(network=network).select_related("created_by", "app")
+    """The upload history, newest first. Uploads "with errors" are those still to fix: a version a
+    cell fix superseded is not among them (the history without a filter lists every version)."""
+    uploads = CostUpload.objects.filter(network=network).select_related("created_by", "app", "superseded_by")
     if status:
         uploads = uploads.filter(status=status)
+    if status == CostUpload.Status.INVALID:
+        uploads = uploads.filter(superseded_by__isnull=True)
     if source:
         uploads = uploads.filter(source=source)
     return uploads.order_by("-created_at", "-pk")
