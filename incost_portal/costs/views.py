@@ -28,6 +28,7 @@ from incost_portal.costs.selectors import (
     upload_grid,
     upload_issue_groups,
     upload_profile,
+    upload_warning_values,
 )
 from incost_portal.costs.services import CostUploadBlocked, cost_upload_accept, cost_upload_create
 from incost_portal.csv_streams import attachment, csv_response
@@ -144,8 +145,12 @@ def _preview(request: HttpRequest, upload: CostUpload, *, problems: str | None =
         "issue_groups": upload_issue_groups(upload=upload),
         "file_issues": upload_file_issues(upload=upload),
         "grid": upload_grid(
-            upload=upload, page_number=request.GET.get("page"), problems_only=shown == "problems"
+            upload=upload,
+            page_number=request.GET.get("page"),
+            problems_only=shown == "problems",
+            code=request.GET.get("code", "")[:10],
         ),
+        "warning_values": upload_warning_values(upload=upload),
         "rows_shown": shown,
     }
 

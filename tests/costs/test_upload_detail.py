@@ -109,3 +109,25 @@ class PreviewTestCase(CostPagesTestCase):
                 )
             assert response.status_code == 200
             assert len(many) == len(few), [q["sql"][:100] for q in many.captured_queries]
+
+
+class WarningsTestCase(CostPagesTestCase):
+    def test_errors_come_first_and_warnings_read_by_value(self) -> None:
+        names = ["summer sale", "winter sale!", "spring sale"]
+        rows = [row(campaign_id=f"c{n}", campaign_name=names[n % 3], date=today(2)) for n in range(300)]
+        rows[249] = row(campaign_id="c249", campaign_name="fine_name", geo="XX", date=today(2))  # row 251
+        upload = self.make_upload(csv_bytes(rows))
+        self.login(self.reviewer)
+        page = self.client.get(self.url("costs:upload_detail", upload.code), {"rows": "problems"})
+        html = page.content.decode()
+        # The one error leads the rows with problems, ahead of 299 warnings.
+        assert html.index('data-row="251"') < html.index('data-row="2"')
+        values = html.split('data-testid="warning-values-pw201"')[1].split("</details>")[0]
+        assert "3 different values, 299 rows" in values
+        assert values.count("<li>") == 3 and "(100 rows)" in values
+        # Behind a click: the rows of one code.
+        only = self.client.get(
+            self.url("costs:upload_detail", upload.code), {"rows": "problems", "code": "ic219"}
+        )
+        self.assertContains(only, 'data-row="251"')
+        self.assertNotContains(only, 'data-row="2"')

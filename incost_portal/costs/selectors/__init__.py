@@ -26,6 +26,7 @@ from incost_portal.costs.selectors.uploads import (
     upload_issue_groups,
     upload_profile,
     upload_rows,
+    upload_warning_values,
 )
 
 __all__ = [
@@ -51,4 +52,5 @@ __all__ = [
     "upload_issue_groups",
     "upload_profile",
     "upload_rows",
+    "upload_warning_values",
 ]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Case, Count, Max, QuerySet, When
 
 from incost_portal.costs.fields import FIELD_ORDER, REQUIRED
 from incost_portal.costs.issues import CODES, text_shown
@@ -122,6 +122,33 @@ def upload_issue_groups(*, upload: CostUpload) -> list[IssueGroup]:
     return sorted(groups, key=lambda group: (group.severity != "error", -group.count, group.code))
 
 
+@dataclass
+class WarningValues:
+    """One warning code's issues grouped by what they say (a campaign name, a code), with rows."""
+
+    code: str
+    messages: list[tuple[str, int]]  # message, rows (of the stored issues)
+    stored: int  # issues of this code stored (the first ISSUES_KEPT_PER_CODE of them)
+
+
+def upload_warning_values(*, upload: CostUpload, most: int = 20) -> list[WarningValues]:
+    """Each warning code's distinct messages with their row counts, most rows first: a warning
+    raised on 50,000 rows for 3 campaign names reads as 3 lines, not 50,000."""
+    grouped: dict[str, WarningValues] = {}
+    rows = (
+        CostIssue.objects.filter(upload=upload, severity=CostIssue.Severity.WARNING)
+        .values("code", "message")
+        .annotate(n=Count("id"))
+        .order_by("code", "-n", "message")
+    )
+    for found in rows:
+        group = grouped.setdefault(found["code"], WarningValues(found["code"], [], 0))
+        group.stored += found["n"]
+        if len(group.messages) < most:
+            group.messages.append((found["message"], found["n"]))
+    return list(grouped.values())
+
+
 def upload_file_issues(*, upload: CostUpload) -> QuerySet[CostIssue]:
     """Issues of the whole file or of an app (no row): shown above the grid."""
     return CostIssue.objects.filter(upload=upload, row__isnull=True).order_by("id")
@@ -144,22 +171,27 @@ def upload_profile(*, upload: CostUpload) -> UploadProfile:
     )
 
 
-def upload_grid(*, upload: CostUpload, page_number: Any, problems_only: bool) -> Grid:
+def upload_grid(*, upload: CostUpload, page_number: Any, problems_only: bool, code: str = "") -> Grid:
     """One page of the file's rows with their issues on their cells.
 
     All rows: the page is a stretch of positions in the file. Only rows with problems: the page
     is a stretch of the row numbers that have stored issues (one query), then those rows are
-    picked out of the file. An upload whose file retention removed has no rows to show.
+    picked out of the file: rows with an error first (what blocks), then rows with warnings only;
+    `code` keeps the rows with that code. An upload whose file retention removed has none.
     """
     if upload.file_pruned_at is not None:
         empty = Paginator([], GRID_PAGE_ROWS).get_page(1)
         return Grid(fields=[], rows=[], page=empty, problems_only=problems_only)
     if problems_only:
+        issues = CostIssue.objects.filter(upload=upload, row__isnull=False)
+        if code:
+            issues = issues.filter(code=code)
+        blocking = Max(Case(When(severity=CostIssue.Severity.ERROR, then=1), default=0))
         numbers = (
-            CostIssue.objects.filter(upload=upload, row__isnull=False)
+            issues.values("row")
+            .annotate(blocking=blocking)
+            .order_by("-blocking", "row")
             .values_list("row", flat=True)
-            .distinct()
-            .order_by("row")
         )
         page = Paginator(numbers, GRID_PAGE_ROWS).get_page(page_number)
         wanted = list(page.object_list)
@@ -175,7 +207,8 @@ def upload_grid(*, upload: CostUpload, page_number: Any, problems_only: bool) ->
         names.update(chunk.columns)
         for index, number in enumerate(chunk.rows):
             values[number] = {name: column[index] for name, column in chunk.columns.items()}
-    numbers_shown = sorted(set(values) | set(wanted))
+    # Rows with problems keep their order (errors first); all rows go in file order.
+    numbers_shown = wanted if problems_only else sorted(values)
     issues: dict[int, list[CostIssue]] = defaultdict(list)
     if numbers_shown:
         for issue in CostIssue.objects.filter(upload=upload, row__in=numbers_shown).order_by("row", "id"):
