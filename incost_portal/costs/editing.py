@@ -117,6 +117,8 @@ def cost_upload_cell_fix(*, upload: CostUpload, user: Any, row: int, field: str,
             file_format=extension,
             source_time_zone=upload.source_time_zone,
             app=upload.app,
+            decimal_separator=upload.decimal_separator,
+            date_format=upload.date_format,
         )
     # The fixed version stands for this one from now on: it is no longer an upload "to fix".
     CostUpload.objects.filter(pk=upload.pk).update(superseded_by=fixed)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from incost_portal.costs.editing import ROW_EDIT_FIELDS
 from incost_portal.costs.fields import FIELD_ORDER
 from incost_portal.costs.models import CostUpload
+from incost_portal.costs.parsing.conventions import DATE_FORMATS, DECIMAL_SEPARATORS
 from incost_portal.networks.forms import FilterDateField, FilterSelect
 from incost_portal.networks.models import App
 
@@ -34,6 +35,20 @@ class UploadForm(forms.Form):
         help_text="Only for files with an <code>hour</code> column: the IANA zone of those hours "
         "(e.g. Europe/Berlin). Empty: UTC.",
     )
+    decimal_separator = forms.ChoiceField(
+        required=False,
+        choices=list(DECIMAL_SEPARATORS.items()),
+        initial=".",
+        label="Decimals in spend",
+        help_text="CSV and XLSX: how the file writes 12.50 (many European exports write 12,50).",
+    )
+    date_format = forms.ChoiceField(
+        required=False,
+        choices=[(name, f"{name} ({example})") for name, example in DATE_FORMATS.items()],
+        initial="YYYY-MM-DD",
+        label="Dates",
+        help_text="CSV and XLSX: the order the file writes its dates in (Excel dates are read as dates).",
+    )
     app = forms.ChoiceField(
         required=False,
         label="One app only",
@@ -46,6 +61,12 @@ class UploadForm(forms.Form):
         self.fields["app"].choices = [("", "Any of the network's apps")] + [
             (code, app.app_id) for code, app in self.apps.items()
         ]
+
+    def clean_decimal_separator(self) -> str:
+        return self.cleaned_data["decimal_separator"] or "."  # not given: InCost's own
+
+    def clean_date_format(self) -> str:
+        return self.cleaned_data["date_format"] or "YYYY-MM-DD"
 
     def clean_source_time_zone(self) -> str:
         zone = self.cleaned_data["source_time_zone"].strip()

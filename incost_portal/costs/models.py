@@ -63,6 +63,9 @@ class CostUpload(models.Model):
     parsed_index = models.JSONField(default=list, blank=True)
     # Rows, apps, dates, spend per currency and fields of the file, summed in the same pass.
     profile = models.JSONField(null=True, blank=True)
+    # How the file wrote decimals and dates, as declared at upload (costs.parsing.conventions).
+    decimal_separator = models.CharField(max_length=1, default=".")
+    date_format = models.CharField(max_length=10, default="YYYY-MM-DD")
     # The version a cell fix made of this upload: the one to accept or fix now.
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -19,6 +19,7 @@ from incost_portal.costs.issues import Issue, text_shown
 from incost_portal.costs.models import ISSUES_KEPT_PER_CODE, CostIssue, CostUpload
 from incost_portal.costs.parsed_copy import ParsedCopyWriter
 from incost_portal.costs.parsing import file_format_guess
+from incost_portal.costs.parsing.conventions import Conventions
 from incost_portal.costs.row_store import CostRowStore, ReplaceResult
 from incost_portal.costs.selectors import network_rules
 from incost_portal.costs.validation import CheckSummary, IssueCollector, cost_file_check
@@ -41,6 +42,8 @@ def cost_upload_create(
     app: App | None = None,
     accept: bool = False,
     now: datetime.datetime | None = None,
+    decimal_separator: str = ".",
+    date_format: str = "YYYY-MM-DD",
 ) -> CostUpload:
     """Keep the original file, validate it in one streaming pass, and store what was found.
 
@@ -67,6 +70,8 @@ def cost_upload_create(
         file_size=size,
         app=app,
         source_time_zone=source_time_zone.strip(),
+        decimal_separator=decimal_separator,
+        date_format=date_format,
     )
     upload.file.save(name, File(file, name=name), save=False)
     upload.save()
@@ -113,6 +118,7 @@ def _check(
             name=upload.original_name,
             request_app=upload.app.app_id if upload.app else None,
             source_time_zone=upload.source_time_zone,
+            conventions=Conventions(upload.decimal_separator, upload.date_format),
             **kwargs,
         )
 

@@ -107,7 +107,10 @@ def upload(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
         options = {"source_time_zone": data["source_time_zone"], "app": form.chosen_app}
         try:
             if data["file"]:
-                new = cost_upload_create(network=network, user=request.user, file=data["file"], **options)
+                conventions = {key: data[key] for key in ("decimal_separator", "date_format")}
+                new = cost_upload_create(
+                    network=network, user=request.user, file=data["file"], **options, **conventions
+                )
             else:
                 new = editing.cost_upload_paste(
                     network=network, user=request.user, body=data["body"], **options

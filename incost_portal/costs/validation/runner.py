@@ -11,8 +11,12 @@ from django.conf import settings
 
 from incost_portal.costs.issues import Issue
 from incost_portal.costs.parsing import CHUNK_ROWS, RowChunk, cost_file_read
+from incost_portal.costs.parsing.conventions import Conventions
 from incost_portal.costs.validation.rules import NetworkRules
 from incost_portal.costs.validation.validator import CheckedChunk, CostValidator
+
+# The conventions of a file that declares none: InCost's own.
+PLAIN = Conventions()
 
 
 @dataclass
@@ -64,6 +68,7 @@ def cost_file_check(
     on_issue: Callable[[Issue], None],
     on_chunk: Callable[[CheckedChunk], None] | None = None,
     on_read: Callable[[RowChunk], None] | None = None,
+    conventions: Conventions = PLAIN,
     now: datetime.datetime | None = None,
     file_format: str | None = None,
     name: str = "",
@@ -75,7 +80,8 @@ def cost_file_check(
 
     Each issue goes to `on_issue` as soon as its chunk is checked (file-wide checks come last);
     each checked chunk goes to `on_chunk` (to be stored), each chunk as read to `on_read` (the
-    upload's parsed copy). Never raises on the file's content.
+    upload's parsed copy). A CSV's or XLSX's declared `conventions` (decimal comma, date order)
+    are applied before the check. Never raises on the file's content.
     """
     from django.utils import timezone
 
@@ -103,10 +109,11 @@ def cost_file_check(
     collecting = gc.isenabled()
     gc.disable()
     try:
+        convert = cost_file.file_format != "json" and not conventions.plain
         for chunk in cost_file.chunks:
             if on_read is not None and len(chunk):
                 on_read(chunk)
-            checked = validator.check(chunk)
+            checked = validator.check(conventions.apply(chunk) if convert else chunk)
             validated = set(checked.rows) if chunk.issues else ()
             summary.rows += len(checked)
             error_rows: set[int] = set()
