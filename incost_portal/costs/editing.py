@@ -3,8 +3,9 @@
 Every change goes through the same door as a file (`cost_upload_create`), so it is checked by the
 same rules and leaves an upload in the history:
 
-- Fixing a cell of an upload writes a corrected copy of the file (the cell changed, nothing else)
-  and checks it as a new upload with source "Grid edit". The file as uploaded stays untouched.
+- Fixing a cell, removing rows, or keeping the groups without errors writes a corrected copy of
+  the file (nothing else changed) and checks it as the upload's next version ("Grid edit"), which
+  supersedes it. The file as uploaded stays untouched.
 - Editing a cost row uploads its whole (app, date, media source) group with that row changed,
   and accepts it: the group is replaced as a whole (as AppsFlyer replaces it), and the next send
   plan sees the group's new content and sends it.
@@ -22,6 +23,8 @@ from django.core.exceptions import ValidationError
 
 from incost_portal.costs.fields import FIELD_ORDER, INCOST_FIELDS, INPUT_FIELDS
 from incost_portal.costs.models import CostIssue, CostRow, CostUpload
+from incost_portal.costs.parsing import RowChunk
+from incost_portal.costs.parsing.conventions import Conventions
 from incost_portal.costs.selectors import upload_fields, upload_rows
 from incost_portal.costs.services import cost_upload_create
 from incost_portal.networks.models import App, Network
@@ -67,18 +70,93 @@ def _fixed_name(upload: CostUpload, extension: str) -> str:
 
 
 def cost_upload_cell_fix(*, upload: CostUpload, user: Any, row: int, field: str, value: str) -> CostUpload:
-    """Check a copy of the upload's file with one cell changed, as a new upload ("Grid edit").
+    """Check a copy of the upload's file with one cell changed, as a new version ("Grid edit").
 
     Refused (EditRefused) for an accepted upload, a field that is not an InCost field, a row
     that is not in the file, and files with unreadable rows or more issues than are stored:
     those are fixed in the file itself.
     """
+    if field not in FIELD_ORDER:
+        raise EditRefused(f"{field!r} is not an InCost field.")
+    value = value.strip()
+
+    def edit(number: int, values: dict[str, str]) -> dict[str, str] | None:
+        return {**values, field: value} if number == row else values
+
+    fixed = _rewritten(upload, user=user, edit=edit, touched={row}, field=field, cell=(row, field))
+    if fixed is None:
+        raise EditRefused(f"Row {row} is not in this file.")
+    return fixed
+
+
+def cost_upload_rows_remove(*, upload: CostUpload, user: Any, rows: set[int]) -> CostUpload:
+    """Check a copy of the upload's file without these rows, as a new version: a duplicate, a day
+    too old, a row of an unknown media source are dropped rather than "fixed" with made-up data.
+    In a CSV the removed rows become blank lines, so the other rows keep their numbers."""
+    if not rows:
+        raise EditRefused("Choose the rows to remove.")
+
+    def edit(number: int, values: dict[str, str]) -> dict[str, str] | None:
+        return None if number in rows else values
+
+    fixed = _rewritten(upload, user=user, edit=edit, touched=rows)
+    if fixed is None:
+        raise EditRefused("None of those rows is in this file.")
+    return fixed
+
+
+def cost_upload_valid_groups(*, upload: CostUpload, user: Any) -> CostUpload:
+    """A new version holding only the (app, date, media source) groups without an error: every row
+    of a group with an error goes (a group is sent whole or not at all), the rest is checked again.
+    Refused where the errors are not all on rows (a whole file's or app's), or not all stored."""
+    errors = CostIssue.objects.filter(upload=upload, severity=CostIssue.Severity.ERROR)
+    if errors.filter(row__isnull=True).exists():
+        raise EditRefused(
+            "Some errors are about the whole file or an app, not a row: fix those in the file first."
+        )
+    if "hour" in upload_fields(upload=upload):
+        raise EditRefused("Hourly rows are summed into days: fix the file and upload it again.")
+    error_rows = set(errors.values_list("row", flat=True))
+    conventions = Conventions(upload.decimal_separator, upload.date_format)
+    convert = upload.file_format != CostUpload.Format.JSON
+    bad_groups = set()
+    for number, values in upload_rows(upload=upload):
+        if number in error_rows:
+            bad_groups.add(_group_key(values, conventions if convert else None))
+    rows = {
+        number
+        for number, values in upload_rows(upload=upload)
+        if _group_key(values, conventions if convert else None) in bad_groups
+    }
+    if not rows:
+        raise EditRefused("No group of this file has an error on its rows.")
+    return cost_upload_rows_remove(upload=upload, user=user, rows=rows)
+
+
+def _group_key(values: Mapping[str, str], conventions: Conventions | None) -> tuple[str, str, str]:
+    date = values.get("date", "")
+    if conventions is not None:
+        chunk = conventions.apply(RowChunk(rows=[0], columns={"date": [date]}))
+        date = chunk.columns["date"][0]
+    return (values.get("app_id", "").strip(), date.strip(), values.get("media_source", "").strip())
+
+
+def _rewritten(
+    upload: CostUpload,
+    *,
+    user: Any,
+    edit: Any,
+    touched: set[int],
+    field: str = "",
+    cell: tuple[int, str] = (0, ""),
+) -> CostUpload | None:
+    """The upload's rows through `edit` (a row's new values, or None to drop it) written as a new
+    file of the same kind and checked as a new version that supersedes this one; None when no
+    row in `touched` was found."""
     if upload.status == CostUpload.Status.ACCEPTED:
         raise EditRefused("This upload is accepted; change its rows on the Costs page.")
     if upload.file_pruned_at is not None:
         raise EditRefused("This upload's file was removed when its retention period ended: upload it again.")
-    if field not in FIELD_ORDER:
-        raise EditRefused(f"{field!r} is not an InCost field.")
     if upload.issues_truncated:
         raise EditRefused(
             "This file has more issues than the page keeps: fix it in the file and upload it again."
@@ -91,21 +169,19 @@ def cost_upload_cell_fix(*, upload: CostUpload, user: Any, row: int, field: str,
             "The file has columns or keys that are not InCost fields: rename or remove them in the file "
             "and upload it again."
         )
-    value = value.strip()
     fields = upload_fields(upload=upload)
-    if field not in fields:
+    if field and field not in fields:
         fields = sorted([*fields, field], key=FIELD_ORDER.__getitem__)
     json_format = upload.file_format == CostUpload.Format.JSON
     quoted = _quoted_cells(upload) if json_format else set()
-    found = False
+    rows = _edited_rows(upload, edit=edit, touched=touched)
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as out:
-        rows = _edited_rows(upload, row=row, field=field, value=value)
         if json_format:
-            found = _json_write(out, rows, quoted=quoted, edited=(row, field))
+            found = _json_write(out, rows, quoted=quoted, edited=cell)
         else:
             found = _csv_write(out, rows, fields=fields)
         if not found:
-            raise EditRefused(f"Row {row} is not in this file.")
+            return None
         out.seek(0)
         extension = "json" if json_format else "csv"
         fixed = cost_upload_create(
@@ -120,7 +196,7 @@ def cost_upload_cell_fix(*, upload: CostUpload, user: Any, row: int, field: str,
             decimal_separator=upload.decimal_separator,
             date_format=upload.date_format,
         )
-    # The fixed version stands for this one from now on: it is no longer an upload "to fix".
+    # The new version stands for this one from now on: it is no longer an upload "to fix".
     CostUpload.objects.filter(pk=upload.pk).update(superseded_by=fixed)
     return fixed
 
@@ -133,17 +209,14 @@ def _quoted_cells(upload: CostUpload) -> set[tuple[int, str]]:
 
 
 def _edited_rows(
-    upload: CostUpload, *, row: int, field: str, value: str
-) -> Iterator[tuple[int, dict[str, str], bool]]:
+    upload: CostUpload, *, edit: Any, touched: set[int]
+) -> Iterator[tuple[int, dict[str, str] | None, bool]]:
     for number, values in upload_rows(upload=upload):
-        if number == row:
-            yield number, {**values, field: value}, True
-        else:
-            yield number, values, False
+        yield number, edit(number, values), number in touched
 
 
 def _csv_write(
-    out: IO[bytes], rows: Iterator[tuple[int, dict[str, str], bool]], *, fields: list[str]
+    out: IO[bytes], rows: Iterator[tuple[int, dict[str, str] | None, bool]], *, fields: list[str]
 ) -> bool:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text, lineterminator="\n")
@@ -154,9 +227,11 @@ def _csv_write(
         while line < number:  # blank lines kept: row numbers stay those of the original
             text.write("\n")
             line += 1
+        found = found or edited
+        if values is None:
+            continue  # a removed row: a blank line in its place when the next row is written
         writer.writerow([values.get(name, "") for name in fields])
         line += 1
-        found = found or edited
     text.flush()
     text.detach()
     return found
@@ -164,15 +239,18 @@ def _csv_write(
 
 def _json_write(
     out: IO[bytes],
-    rows: Iterator[tuple[int, dict[str, str], bool]],
+    rows: Iterator[tuple[int, dict[str, str] | None, bool]],
     *,
     quoted: set[tuple[int, str]],
     edited: tuple[int, str],
 ) -> bool:
     found = False
     out.write(b"[")
-    for index, (number, values, is_edited) in enumerate(rows):
+    index = 0
+    for number, values, is_edited in rows:
         found = found or is_edited
+        if values is None:
+            continue  # a removed row
         parts = []
         for name in INPUT_FIELDS:
             text = values.get(name, "")
@@ -182,6 +260,7 @@ def _json_write(
             parts.append(json.dumps(name) + ":" + _json_literal(name, text, keep_quoted=keep_quoted))
         body = "{" + ",".join(parts) + "}"
         out.write((b",\n" if index else b"\n") + body.encode())
+        index += 1
     out.write(b"\n]\n")
     return found
 

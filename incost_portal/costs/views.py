@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -155,6 +156,11 @@ def _preview(request: HttpRequest, upload: CostUpload, *, problems: str | None =
         ),
         "warning_values": upload_warning_values(upload=upload),
         "rows_shown": shown,
+        # Rows can be chosen and removed while the upload is not accepted (and its file is kept).
+        "editable": getattr(request, "tenancy", None) is not None
+        and request.tenancy.can_write  # type: ignore[attr-defined]
+        and upload.status != CostUpload.Status.ACCEPTED
+        and upload.file_pruned_at is None,
     }
 
 
@@ -203,6 +209,41 @@ def upload_fix(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> H
 
 @require_POST
 @network_view(Access.WRITE)
+def upload_rows_remove(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
+    """Remove the chosen rows: the rest is checked again as the upload's next version."""
+    upload = _upload(tenancy, upload_code)
+    rows = {int(number) for number in request.POST.getlist("rows") if number.isdigit()}
+    try:
+        fixed = editing.cost_upload_rows_remove(upload=upload, user=request.user, rows=rows)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("costs:upload_detail", tenancy.network.code, upload.code)
+    messages.success(request, f"{len(rows):,} row{pluralize(len(rows))} removed; the rest checked again.")
+    return redirect("costs:upload_detail", tenancy.network.code, fixed.code)
+
+
+@require_POST
+@network_view(Access.WRITE)
+def upload_accept_valid(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
+    """Accept the groups without an error: they go into a new version, accepted when it is clean."""
+    upload = _upload(tenancy, upload_code)
+    try:
+        valid = editing.cost_upload_valid_groups(upload=upload, user=request.user)
+        result = cost_upload_accept(upload=valid, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("costs:upload_detail", tenancy.network.code, upload.code)
+    messages.success(
+        request,
+        f"Accepted the groups without errors: {result.rows:,} row{pluralize(result.rows)} stored, "
+        f"{result.groups:,} group{pluralize(result.groups)} replaced. The groups with errors were left "
+        "out; the file as uploaded stays in the history.",
+    )
+    return redirect("costs:upload_detail", tenancy.network.code, valid.code)
+
+
+@require_POST
+@network_view(Access.WRITE)
 def upload_accept(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
     upload = _upload(tenancy, upload_code)
     try:
@@ -211,7 +252,9 @@ def upload_accept(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(
-            request, f"Accepted: {result.rows:,} rows stored, {result.groups:,} groups replaced."
+            request,
+            f"Accepted: {result.rows:,} row{pluralize(result.rows)} stored, "
+            f"{result.groups:,} group{pluralize(result.groups)} replaced.",
         )
     return redirect("costs:upload_detail", tenancy.network.code, upload.code)
 
