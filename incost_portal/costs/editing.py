@@ -105,6 +105,39 @@ def cost_upload_rows_remove(*, upload: CostUpload, user: Any, rows: set[int]) ->
     return fixed
 
 
+def cost_upload_column_set(
+    *,
+    upload: CostUpload,
+    user: Any,
+    field: str,
+    value: str,
+    rows: set[int] | None = None,
+    find: str | None = None,
+) -> CostUpload:
+    """Set one column in bulk, as the upload's next version: on the chosen `rows`, or on every row
+    whose value is `find` (find and replace); both: the chosen rows that match."""
+    if field not in FIELD_ORDER:
+        raise EditRefused(f"{field!r} is not an InCost field.")
+    if not rows and find is None:
+        raise EditRefused("Choose rows, or give the value to replace.")
+    value = value.strip()
+    matched: set[int] = set()
+
+    def edit(number: int, values: dict[str, str]) -> dict[str, str] | None:
+        if (not rows or number in rows) and (find is None or values.get(field, "") == find):
+            matched.add(number)
+            return {**values, field: value}
+        return values
+
+    # `touched` fills as the rows go by: each row's edit runs before it is asked about.
+    fixed = _rewritten(upload, user=user, edit=edit, touched=matched, field=field)
+    if fixed is None:
+        raise EditRefused(
+            f"No row has {find!r} in {field}." if find is not None else "None of those rows is here."
+        )
+    return fixed
+
+
 def cost_upload_valid_groups(*, upload: CostUpload, user: Any) -> CostUpload:
     """A new version holding only the (app, date, media source) groups without an error: every row
     of a group with an error goes (a group is sent whole or not at all), the rest is checked again.

@@ -114,6 +114,9 @@ class UploadFilterForm(forms.Form):
     source = forms.ChoiceField(
         required=False, choices=[("", "Any source"), *CostUpload.Source.choices], label="Source"
     )
+    versions = forms.ChoiceField(
+        required=False, choices=[("", "Latest versions"), ("all", "Every version")], label="Versions"
+    )
 
     def filters(self) -> dict[str, str]:
         if not self.is_valid():

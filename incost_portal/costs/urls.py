@@ -16,6 +16,7 @@ urlpatterns = [
     path("uploads/<uuid:upload_code>/accept/", views.upload_accept, name="upload_accept"),
     path("uploads/<uuid:upload_code>/remove-rows/", views.upload_rows_remove, name="upload_rows_remove"),
     path("uploads/<uuid:upload_code>/accept-valid/", views.upload_accept_valid, name="upload_accept_valid"),
+    path("uploads/<uuid:upload_code>/set-column/", views.upload_column_set, name="upload_column_set"),
     path("uploads/<uuid:upload_code>/issues.csv", views.upload_annotated, name="upload_annotated"),
     path("uploads/<uuid:upload_code>/original", views.upload_original, name="upload_original"),
 ]

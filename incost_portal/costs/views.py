@@ -224,6 +224,30 @@ def upload_rows_remove(request: HttpRequest, upload_code: str, *, tenancy: Tenan
 
 @require_POST
 @network_view(Access.WRITE)
+def upload_column_set(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
+    """Set a column on the chosen rows, or on every row holding a value (find and replace)."""
+    upload = _upload(tenancy, upload_code)
+    rows = {int(number) for number in request.POST.getlist("rows") if number.isdigit()}
+    find = request.POST.get("find", "")
+    field = request.POST.get("field", "")
+    try:
+        fixed = editing.cost_upload_column_set(
+            upload=upload,
+            user=request.user,
+            field=field,
+            value=request.POST.get("value", ""),
+            rows=rows or None,
+            find=find if find != "" else None,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("costs:upload_detail", tenancy.network.code, upload.code)
+    messages.success(request, f"{field} set; the file checked again as {fixed.original_name!r}.")
+    return redirect("costs:upload_detail", tenancy.network.code, fixed.code)
+
+
+@require_POST
+@network_view(Access.WRITE)
 def upload_accept_valid(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
     """Accept the groups without an error: they go into a new version, accepted when it is clean."""
     upload = _upload(tenancy, upload_code)

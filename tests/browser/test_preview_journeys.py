@@ -78,3 +78,23 @@ def test_only_the_valid_groups_are_accepted(page, base: str, tmp_path: Path) -> 
     page.get_by_test_id("accept-valid").click()
     expect(page.locator(".message.success")).to_contain_text("1 row stored")
     assert set(CostRow.objects.values_list("campaign_id", flat=True)) == {"b1"}
+
+
+def test_a_column_set_on_the_chosen_rows(page, base: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    two = day(2).isoformat()
+    path = tmp_path / "sources.csv"
+    path.write_text(
+        f"{HEADER}\n{two},id123456789,old_int,a1,spring,USD,1\n{two},id123456789,old_int,a2,spring,USD,2\n"
+        f"{two},id123456789,old_int,a3,spring,USD,3\n"
+    )
+    log_in(page, "olga", PASSWORD)
+    upload(page, base, path)
+    page.get_by_label("Choose row 2").check()
+    page.get_by_label("Choose row 3").check()
+    page.get_by_label("Column").select_option("media_source")
+    page.get_by_label("set to").fill("acme_int")
+    page.get_by_test_id("set-column").click()
+    expect(page.locator(".message.success")).to_contain_text("media_source set")
+    # Rows 2 and 3 fixed, row 4 still names the unknown source.
+    expect(page.locator('[data-testid="issue-codes"] tr[data-code="ic213"]')).to_contain_text("1")
+    expect(page.locator('tr[data-row="4"]')).to_contain_text("ic213")

@@ -92,10 +92,12 @@ def test_ops_fix_accept_send_to_applied_and_reviewer_follows(
     assert submission.state == State.APPLIED and submission.row_count == 3
     assert sum(wired.ledger().values()) == sum(wired.portal_totals().values())
 
-    # The history: the upload and its corrected versions, and the cost itself.
+    # The history: the upload as its latest version, every version on asking, and the cost itself.
     page.goto(f"{base}/costs/uploads/")
-    expect(page.locator('[data-testid="uploads"] tbody tr')).to_have_count(3)
+    expect(page.locator('[data-testid="uploads"] tbody tr')).to_have_count(1)
     expect(page.locator('[data-testid="uploads"]')).to_contain_text("week (fix 2).csv")
+    page.goto(f"{base}/costs/uploads/?versions=all")
+    expect(page.locator('[data-testid="uploads"] tbody tr')).to_have_count(3)
     page.goto(f"{base}/costs/")
     expect(page.locator('[data-testid="total-rows"]')).to_have_text("3")
     expect(page.locator('[data-testid="spend-chart"] rect')).not_to_have_count(0)

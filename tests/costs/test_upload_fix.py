@@ -35,7 +35,7 @@ class FixTestCase(CostPagesTestCase):
         self.client.post(self.url("costs:upload_fix", upload.code), {"row": 3, "field": "geo", "value": "DE"})
         self.assertNotContains(self.client.get(self.url("dashboard:index")), "errors to fix")
         # The history lists both, the first as superseded by its fix; "with errors" lists neither.
-        history = self.client.get(self.url("costs:uploads"))
+        history = self.client.get(self.url("costs:uploads"), {"versions": "all"})
         self.assertContains(history, "Superseded")
         self.assertContains(history, "(fix 1).csv</a>")
         self.assertNotContains(self.client.get(to_fix), "(fix 1)")

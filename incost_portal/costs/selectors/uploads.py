@@ -88,13 +88,15 @@ def cost_upload_list(*, network: Network) -> QuerySet[CostUpload]:
     )
 
 
-def cost_upload_filtered(*, network: Network, status: str = "", source: str = "") -> QuerySet[CostUpload]:
-    """The upload history, newest first. Uploads "with errors" are those still to fix: a version a
-    cell fix superseded is not among them (the history without a filter lists every version)."""
+def cost_upload_filtered(
+    *, network: Network, status: str = "", source: str = "", versions: str = ""
+) -> QuerySet[CostUpload]:
+    """The upload history, newest first: each upload's latest version (a fix's corrected copy
+    stands for the file it fixed), every version with `versions="all"`."""
     uploads = CostUpload.objects.filter(network=network).select_related("created_by", "app", "superseded_by")
     if status:
         uploads = uploads.filter(status=status)
-    if status == CostUpload.Status.INVALID:
+    if versions != "all":
         uploads = uploads.filter(superseded_by__isnull=True)
     if source:
         uploads = uploads.filter(source=source)
