@@ -98,3 +98,26 @@ def test_a_column_set_on_the_chosen_rows(page, base: str, tmp_path: Path) -> Non
     # Rows 2 and 3 fixed, row 4 still names the unknown source.
     expect(page.locator('[data-testid="issue-codes"] tr[data-code="ic213"]')).to_contain_text("1")
     expect(page.locator('tr[data-row="4"]')).to_contain_text("ic213")
+
+
+def test_at_1440_px_spend_and_row_issues_are_in_sight(page, base: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    two = day(2).isoformat()
+    header = f"{HEADER},adset_id,adset_name,ad_id,ad_name,site_id,geo,channel,keywords,clicks,impressions"
+    extra = "as1,autumn adset,ad1,autumn ad,site1,US,video,cheap flights,10,1000"
+    path = tmp_path / "wide.csv"
+    path.write_text(
+        f"{header}\n{two},id123456789,acme_int,c1,spring,USD,-1,{extra}\n"
+        f"{two},id123456789,acme_int,c1,spring,USD,-1,{extra}\n"
+    )
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in(page, "olga", PASSWORD)
+    upload(page, base, path)
+    grid = page.get_by_test_id("cost-grid")
+    for name in ("spend", "row issues"):
+        box = grid.locator("th", has_text=name).first.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1440, (name, box)
+    # The duplicate's message sits beside its row number, in sight.
+    issue = page.locator('tr[data-row="3"] td.row-issues')
+    expect(issue).to_contain_text("ic222")
+    box = issue.bounding_box()
+    assert box is not None and box["x"] < 400

@@ -99,6 +99,11 @@ def test_screenshots(page, tmp_path: Path, settings) -> None:  # type: ignore[no
     page.screenshot(path=str(out / "uploads-history.png"), full_page=True)
     page.goto(f"{base}/costs/upload/")
     page.screenshot(path=str(out / "upload-form.png"), full_page=True)
+    # A phone: the top bar folds into one menu, the grid scrolls in its card.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/costs/uploads/{preview.code}/")
+    page.get_by_test_id("narrow-menu").locator("summary").click()
+    page.screenshot(path=str(out / "phone-preview-menu.png"), full_page=False)
 
 
 def test_screenshots_of_the_dashboard_and_jobs(page, wired: Wired, tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]

@@ -173,6 +173,17 @@ def upload_profile(*, upload: CostUpload) -> UploadProfile:
     )
 
 
+# The grid shows what identifies a group and what it costs first (spend is what is checked most),
+# then the rest in InCost's order: a wide file scrolls its details, not its spend, out of sight.
+_GRID_FIRST = ("date", "app_id", "media_source", "spend", "currency")
+
+
+def _grid_order(name: str) -> tuple[int, int]:
+    if name in _GRID_FIRST:
+        return (_GRID_FIRST.index(name), 0)
+    return (len(_GRID_FIRST), FIELD_ORDER.get(name, 99))
+
+
 def upload_grid(*, upload: CostUpload, page_number: Any, problems_only: bool, code: str = "") -> Grid:
     """One page of the file's rows with their issues on their cells.
 
@@ -215,7 +226,7 @@ def upload_grid(*, upload: CostUpload, page_number: Any, problems_only: bool, co
     if numbers_shown:
         for issue in CostIssue.objects.filter(upload=upload, row__in=numbers_shown).order_by("row", "id"):
             issues[issue.row].append(issue)  # type: ignore[index]
-    fields = sorted(names | (REQUIRED if names else set()), key=lambda name: FIELD_ORDER.get(name, 99))
+    fields = sorted(names | (REQUIRED if names else set()), key=_grid_order)
     rows = [_grid_row(number, values.get(number), fields, issues[number]) for number in numbers_shown]
     return Grid(fields=fields, rows=rows, page=page, problems_only=problems_only)
 
