@@ -1,5 +1,6 @@
 """The ad-ops cost pages: Upload, the upload's Preview (fix, accept, send), Uploads history, Costs."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -207,43 +208,56 @@ def upload_fix(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> H
     return response
 
 
+def _chosen_rows(request: HttpRequest) -> set[int]:
+    return {int(number) for number in request.POST.getlist("rows") if number.isdigit()}
+
+
+def _next_version(
+    request: HttpRequest, tenancy: Tenancy, upload: CostUpload, make: Callable[[], tuple[CostUpload, str]]
+) -> HttpResponse:
+    """Run an edit that makes the upload's next version and go there; if it is refused, say why
+    and stay on this one."""
+    try:
+        made, said = make()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("costs:upload_detail", tenancy.network.code, upload.code)
+    messages.success(request, said)
+    return redirect("costs:upload_detail", tenancy.network.code, made.code)
+
+
 @require_POST
 @network_view(Access.WRITE)
 def upload_rows_remove(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
     """Remove the chosen rows: the rest is checked again as the upload's next version."""
-    upload = _upload(tenancy, upload_code)
-    rows = {int(number) for number in request.POST.getlist("rows") if number.isdigit()}
-    try:
+    upload, rows = _upload(tenancy, upload_code), _chosen_rows(request)
+
+    def make() -> tuple[CostUpload, str]:
         fixed = editing.cost_upload_rows_remove(upload=upload, user=request.user, rows=rows)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("costs:upload_detail", tenancy.network.code, upload.code)
-    messages.success(request, f"{len(rows):,} row{pluralize(len(rows))} removed; the rest checked again.")
-    return redirect("costs:upload_detail", tenancy.network.code, fixed.code)
+        return fixed, f"{len(rows):,} row{pluralize(len(rows))} removed; the rest checked again."
+
+    return _next_version(request, tenancy, upload, make)
 
 
 @require_POST
 @network_view(Access.WRITE)
 def upload_column_set(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
     """Set a column on the chosen rows, or on every row holding a value (find and replace)."""
-    upload = _upload(tenancy, upload_code)
-    rows = {int(number) for number in request.POST.getlist("rows") if number.isdigit()}
-    find = request.POST.get("find", "")
-    field = request.POST.get("field", "")
-    try:
+    upload, post = _upload(tenancy, upload_code), request.POST
+    field, find = post.get("field", ""), post.get("find", "")
+
+    def make() -> tuple[CostUpload, str]:
         fixed = editing.cost_upload_column_set(
             upload=upload,
             user=request.user,
             field=field,
-            value=request.POST.get("value", ""),
-            rows=rows or None,
+            value=post.get("value", ""),
+            rows=_chosen_rows(request) or None,
             find=find if find != "" else None,
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("costs:upload_detail", tenancy.network.code, upload.code)
-    messages.success(request, f"{field} set; the file checked again as {fixed.original_name!r}.")
-    return redirect("costs:upload_detail", tenancy.network.code, fixed.code)
+        return fixed, f"{field} set; the file checked again as {fixed.original_name!r}."
+
+    return _next_version(request, tenancy, upload, make)
 
 
 @require_POST
@@ -251,19 +265,17 @@ def upload_column_set(request: HttpRequest, upload_code: str, *, tenancy: Tenanc
 def upload_accept_valid(request: HttpRequest, upload_code: str, *, tenancy: Tenancy) -> HttpResponse:
     """Accept the groups without an error: they go into a new version, accepted when it is clean."""
     upload = _upload(tenancy, upload_code)
-    try:
+
+    def make() -> tuple[CostUpload, str]:
         valid = editing.cost_upload_valid_groups(upload=upload, user=request.user)
         result = cost_upload_accept(upload=valid, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("costs:upload_detail", tenancy.network.code, upload.code)
-    messages.success(
-        request,
-        f"Accepted the groups without errors: {result.rows:,} row{pluralize(result.rows)} stored, "
-        f"{result.groups:,} group{pluralize(result.groups)} replaced. The groups with errors were left "
-        "out; the file as uploaded stays in the history.",
-    )
-    return redirect("costs:upload_detail", tenancy.network.code, valid.code)
+        return valid, (
+            f"Accepted the groups without errors: {result.rows:,} row{pluralize(result.rows)} stored, "
+            f"{result.groups:,} group{pluralize(result.groups)} replaced. The groups with errors were "
+            "left out; the file as uploaded stays in the history."
+        )
+
+    return _next_version(request, tenancy, upload, make)
 
 
 @require_POST
