@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from incost_portal.networks.models import Network
 from incost_portal.submissions.services.dispatch import submissions_dispatch_due
-from incost_portal.submissions.services.planning import send_plan_create
+from incost_portal.submissions.services.planning import follow_up_plan, send_plan_create
 from incost_portal.submissions.services.schedules import schedules_run_due
 from incost_portal.submissions.services.sending import submission_poll, submission_send
 
@@ -29,6 +29,11 @@ def send_plan_job(
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     plan = send_plan_create(network=network, trigger=trigger, user=user, days=days, force=force)
     return {"summary": plan.summary(), "requests": plan.requests}
+
+
+def follow_up_job(submission_id: int) -> dict[str, Any] | None:
+    plan = follow_up_plan(submission_id=submission_id)
+    return {"summary": plan.summary(), "requests": plan.requests} if plan else None
 
 
 def submissions_dispatch_job() -> dict[str, int]:

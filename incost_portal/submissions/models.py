@@ -58,6 +58,8 @@ class Trigger(models.TextChoices):
     SCHEDULE = "schedule", "Schedule"
     BACKFILL = "backfill", "Backfill"
     RESEND = "resend", "Resend"
+    # A group changed while an earlier request carried it: sent when that request ended.
+    FOLLOW_UP = "follow_up", "Follow-up"
 
 
 class IllegalTransition(Exception):

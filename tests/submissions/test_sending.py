@@ -22,7 +22,7 @@ from incost_portal.submissions.services.planning import send_plan_create, submis
 from incost_portal.submissions.services.sending import submission_poll, submission_send
 from tests.builders import ANDROID, IOS, cost_rows, day
 from tests.waiting import wait_for
-from tests.wiring import Wired
+from tests.wiring import Wired, queued_jobs_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,16 +108,23 @@ def test_only_changed_groups_are_sent_again(wired: Wired) -> None:
 
 
 @override_settings(**FAST)
-def test_a_group_in_flight_waits_for_the_next_plan(wired: Wired) -> None:
-    wired.put_cost(cost_rows(IOS, range(1, 2)))
-    send_plan_create(network=wired.network)
-    wired.put_cost(cost_rows(IOS, range(1, 2), spend="11"))
+def test_a_group_changed_in_flight_follows_by_itself_when_its_request_ends(wired: Wired) -> None:
+    wired.put_cost(cost_rows(IOS, range(1, 3)))
+    first = send_plan_create(network=wired.network)
+    assert first.requests == 1
+    submission_send(submission_id=Submission.objects.get().pk)  # on its way at AppsFlyer
+    wired.put_cost(cost_rows(IOS, range(1, 2), spend="11"))  # one of its two groups changes
     plan = send_plan_create(network=wired.network)
-    assert (plan.requests, plan.groups_in_flight) == (0, 1)
+    assert (plan.requests, plan.groups_following, plan.groups_in_flight) == (0, 1, 1)
+    assert "follow by themselves as soon as those requests end" in plan.summary()
+    drive()  # the first request is Applied: its groups are planned again, no one presses anything
+    queued_jobs_run()  # the follow-up job, and the send it queues
     drive()
-    assert send_plan_create(network=wired.network).requests == 1  # now the change goes
-    drive()
-    assert wired.ledger() == wired.portal_totals()
+    follow_up = Submission.objects.get(trigger=Trigger.FOLLOW_UP)
+    assert follow_up.state == State.APPLIED and follow_up.groups.count() == 1  # only the changed one
+    assert wired.ledger() == wired.portal_totals()  # the latest rows, nothing counted twice
+    queued_jobs_run()  # the follow-up's own follow-up finds nothing changed: no request, no noise
+    assert Submission.objects.count() == 2
 
 
 @override_settings(**FAST)

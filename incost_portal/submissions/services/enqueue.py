@@ -83,6 +83,19 @@ def send_enqueue_on_commit(submission_id: int, due_at: datetime) -> None:
     transaction.on_commit(lambda: send_enqueue(submission_id, due_at))
 
 
+def follow_up_enqueue(*, submission_id: int) -> bool:
+    """Plan the groups of an ended request again, in a worker (see planning.follow_up_plan); the
+    next schedule or Send now covers a job Redis lost."""
+    try:
+        django_rq.get_queue(QUEUE).enqueue("incost_portal.submissions.jobs.follow_up_job", submission_id)
+    except redis.RedisError as error:
+        logger.warning(
+            "Could not enqueue the follow-up of submission %s: %s", submission_id, type(error).__name__
+        )
+        return False
+    return True
+
+
 def send_plan_enqueue(
     *, network_id: int, trigger: str, user_id: int | None = None, days: int | None = None
 ) -> bool:

@@ -47,6 +47,7 @@ CALLS_PER_REQUEST = 2
 @dataclass
 class GroupHistory:
     in_flight: bool = False
+    in_flight_hash: str = ""  # the content of the request on its way
     applied_hash: str = ""
     failed_hash: str = ""
 
@@ -62,6 +63,8 @@ class SendPlan:
     groups_sent: int = 0
     groups_unchanged: int = 0
     groups_in_flight: int = 0
+    # Changed while a request carries them: planned again the moment that request ends.
+    groups_following: int = 0
     groups_failed_unchanged: int = 0
     groups_too_large: list[tuple[str, date, str, int]] = field(default_factory=list)
     apps_skipped: list[str] = field(default_factory=list)
@@ -80,6 +83,11 @@ class SendPlan:
             parts.append(f"{self.groups_unchanged} unchanged group(s) not sent again")
         if self.groups_in_flight:
             parts.append(f"{self.groups_in_flight} group(s) already on their way")
+        if self.groups_following:
+            parts.append(
+                f"{self.groups_following} group(s) changed while on their way: they follow by themselves "
+                "as soon as those requests end"
+            )
         if self.groups_failed_unchanged:
             parts.append(f"{self.groups_failed_unchanged} group(s) still failing validation until fixed")
         if self.groups_too_large:
@@ -100,7 +108,7 @@ def group_history(
     for day, media_source, content_hash, state in rows.iterator(chunk_size=5000):
         entry = history.setdefault((day, media_source), GroupHistory())
         if state in IN_FLIGHT:
-            entry.in_flight = True
+            entry.in_flight, entry.in_flight_hash = True, content_hash
         elif state == State.APPLIED:
             entry.applied_hash, entry.failed_hash = content_hash, ""
         elif state == State.FAILED:
@@ -122,7 +130,10 @@ def _changed(
     for group in groups:
         past = history.get((group.date, group.media_source), GroupHistory())
         if past.in_flight:
-            plan.groups_in_flight += 1
+            if group.content_hash == past.in_flight_hash:
+                plan.groups_in_flight += 1
+            else:
+                plan.groups_following += 1
             continue
         content_hash = group.content_hash
         if not force and content_hash == past.applied_hash:
@@ -254,7 +265,7 @@ def send_plan_create(
                 else:
                     plan.waiting_for_budget += 1
                     plan.budget_opens_at = tomorrow
-    if plan.requests or trigger != Trigger.SCHEDULE:
+    if plan.requests or trigger not in (Trigger.SCHEDULE, Trigger.FOLLOW_UP):
         action = Action.BACKFILL_REQUESTED if trigger == Trigger.BACKFILL else Action.SEND_REQUESTED
         audit_record(
             network=network,
@@ -297,3 +308,18 @@ def backfill_on_activation(*, network: Network, user: Any) -> bool:
         lambda: send_plan_enqueue(network_id=network.pk, trigger=Trigger.BACKFILL, user_id=user_id, days=days)
     )
     return True
+
+
+def follow_up_plan(*, submission_id: int) -> SendPlan | None:
+    """Once a request has ended, plan again the groups it carried: those that changed meanwhile go
+    now (no one has to press Send now), the unchanged ones are skipped as always."""
+    submission = Submission.objects.select_related("network", "app").filter(pk=submission_id).first()
+    if submission is None or not submission.is_terminal:
+        return None
+    groups = set(SubmissionGroup.objects.filter(submission=submission).values_list("date", "media_source"))
+    return send_plan_create(
+        network=submission.network,
+        trigger=Trigger.FOLLOW_UP,
+        app_ids=[submission.app.app_id],
+        only_groups=groups,
+    )

@@ -18,7 +18,7 @@ from incost_portal.incost import codes
 from incost_portal.incost.answers import InCostError, JobStatus
 from incost_portal.incost.services import incost_client_for
 from incost_portal.submissions.models import Event, State, Submission, SubmissionEvent
-from incost_portal.submissions.services.enqueue import poll_enqueue, send_enqueue
+from incost_portal.submissions.services.enqueue import follow_up_enqueue, poll_enqueue, send_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,8 @@ def _upload_failed(submission: Submission, error: InCostError, attempt: int, sta
         return State.NEEDS_RETRY
 
     message = error.message if not error.retryable else f"Gave up after {attempt} attempts: {error.message}"
-    submission.move(State.FAILED, claimed_at=None, error_code=error.code, error_message=message[:2000])
+    if submission.move(State.FAILED, claimed_at=None, error_code=error.code, error_message=message[:2000]):
+        _follow_up(submission)
     _event(submission, Event.FAILED, ok=False, code=error.code, message=message[:2000])
     return State.FAILED
 
@@ -208,6 +209,7 @@ def _status_applied_to(submission: Submission, status: JobStatus, polls: int) ->
             )
             if moved:
                 submission_applied_record(submission)
+                _follow_up(submission)
         _event(submission, Event.APPLIED)
         return State.APPLIED
     if status.status in (codes.VALIDATION_ERROR, codes.FAILED):
@@ -215,9 +217,10 @@ def _status_applied_to(submission: Submission, status: JobStatus, polls: int) ->
             "validation_error" if status.status == codes.VALIDATION_ERROR else "failed"
         )
         message = status.error_message or status.status
-        submission.move(
+        if submission.move(
             State.FAILED, status_polls=polls, claimed_at=None, error_code=code, error_message=message
-        )
+        ):
+            _follow_up(submission)
         _event(submission, Event.FAILED, ok=False, code=code, message=message[:2000])
         return State.FAILED
     if status.status == codes.PROCESSING_ERROR:
@@ -289,3 +292,9 @@ def _body(submission: Submission) -> bytes:
     if body is None:  # retention removes payloads of finished requests only
         raise RuntimeError(f"The payload of submission {submission.pk} was removed while it was on its way.")
     return body
+
+
+def _follow_up(submission: Submission) -> None:
+    """The request ended: its groups are planned again once this commits (see follow_up_plan)."""
+    pk = submission.pk
+    transaction.on_commit(lambda: follow_up_enqueue(submission_id=pk))
