@@ -221,6 +221,11 @@ SANDBOX_DB = Path(env_str("SANDBOX_DB", str(VAR_DIR / "sandbox.sqlite3")))
 
 # Cost files: the largest upload accepted, in bytes.
 COST_UPLOAD_MAX_BYTES = env_int("COST_UPLOAD_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)
+# What a scheduled send covers: the changed groups of the last N days (AppsFlyer's restatement
+# window); and how late a missed slot may still run (past it, the next slot covers it).
+INCOST_RESTATEMENT_DAYS = env_int("INCOST_RESTATEMENT_DAYS", 7, minimum=1)
+SCHEDULE_CATCH_UP_MINUTES = env_int("SCHEDULE_CATCH_UP_MINUTES", 60, minimum=1)
+
 # Retention (days; runtime.jobs.storage_prune, hourly): payloads of Applied requests and files of
 # accepted uploads, of failed requests and uploads never accepted, and timelines' status reads.
 RETENTION_APPLIED_PAYLOAD_DAYS = env_int("RETENTION_APPLIED_PAYLOAD_DAYS", 30, minimum=1)

@@ -170,8 +170,14 @@ class ApiToken(models.Model):
         return self.revoked_at is None
 
 
+# AppsFlyer's InCost prerequisites: at least six sends a day.
+DEFAULT_SEND_TIMES = ["00:00", "04:00", "08:00", "12:00", "16:00", "20:00"]
+# What the portal's default was before: schedules still on it move to the new one.
+FORMER_DEFAULT_SEND_TIMES = ["00:00", "12:00"]
+
+
 def default_send_times() -> list[str]:
-    return ["00:00", "12:00"]
+    return list(DEFAULT_SEND_TIMES)
 
 
 class SendSchedule(models.Model):
@@ -179,7 +185,7 @@ class SendSchedule(models.Model):
 
     network = models.OneToOneField(Network, on_delete=models.CASCADE, related_name="send_schedule")
     enabled = models.BooleanField(default=True)
-    # "HH:MM" in UTC, sorted; AppsFlyer's partners typically send at 00:00 and 12:00 UTC.
+    # "HH:MM" in UTC, sorted; every 4 hours by default (AppsFlyer asks for six sends a day).
     send_times = models.JSONField(default=default_send_times)
     backfill_days = models.PositiveSmallIntegerField(default=7)
     updated_at = models.DateTimeField(auto_now=True)

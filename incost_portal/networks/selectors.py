@@ -70,7 +70,7 @@ def api_token_active(*, network: Network) -> ApiToken | None:
 
 
 def send_schedule_for(*, network: Network) -> SendSchedule:
-    """The network's schedule, or the default one (00:00 and 12:00 UTC) when none was saved."""
+    """The network's schedule, or the default one (every 4 hours, UTC) when none was saved."""
     return SendSchedule.objects.filter(network=network).first() or SendSchedule(network=network)
 
 

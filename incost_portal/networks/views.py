@@ -165,7 +165,8 @@ def schedule(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
         services.send_schedule_update(network=tenancy.network, actor=request.user, **form.cleaned_data)
         messages.success(request, "Schedule saved.")
         return redirect("networks:settings", tenancy.network.code)
-    return render(request, "networks/schedule.html", {"form": form})
+    context = {"form": form, "restatement_days": settings.INCOST_RESTATEMENT_DAYS}
+    return render(request, "networks/schedule.html", context)
 
 
 @require_POST

@@ -3,6 +3,7 @@
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -40,8 +41,11 @@ def next_slot(schedule: SendSchedule, now: datetime) -> datetime | None:
 def schedules_run_due(*, now: datetime | None = None) -> int:
     """Run every network's latest send slot that has not run yet; returns how many ran.
 
-    A missed slot (cron down) is caught up once; the ScheduledRun row makes each slot run once
-    however many cron processes there are.
+    Each run plans the changed groups of the last INCOST_RESTATEMENT_DAYS (AppsFlyer asks for the
+    last 7 days every time data is revised; older changes go with Send now or a Backfill). A missed
+    slot (cron down) is caught up only within SCHEDULE_CATCH_UP_MINUTES, never one from before the
+    schedule (or the network) existed: the next slot covers the rest. The ScheduledRun row makes
+    each slot run once however many cron processes there are.
     """
     now = now or timezone.now()
     ran = 0
@@ -50,15 +54,18 @@ def schedules_run_due(*, now: datetime | None = None) -> int:
         if not schedule.enabled:
             continue
         slot = latest_slot(schedule, now)
-        # Never run a slot from before the schedule was last changed, nor one far in the past.
-        if slot is None or now - slot > timedelta(hours=12):
+        since = schedule.updated_at or network.created_at
+        catch_up = timedelta(minutes=settings.SCHEDULE_CATCH_UP_MINUTES)
+        if slot is None or now - slot > catch_up or slot < since:
             continue
         try:
             with transaction.atomic():
                 run = ScheduledRun.objects.create(network=network, slot=slot)
         except IntegrityError:
             continue  # this slot has run already
-        plan = send_plan_create(network=network, trigger=Trigger.SCHEDULE, now=now)
+        plan = send_plan_create(
+            network=network, trigger=Trigger.SCHEDULE, now=now, days=settings.INCOST_RESTATEMENT_DAYS
+        )
         ScheduledRun.objects.filter(pk=run.pk).update(submissions_created=plan.requests)
         logger.info("Scheduled send for %s at %s: %s", network.slug, slot, plan.summary())
         ran += 1
