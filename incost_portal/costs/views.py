@@ -222,7 +222,8 @@ def _next_version(
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("costs:upload_detail", tenancy.network.code, upload.code)
-    messages.success(request, said)
+    if said:
+        messages.success(request, said)
     return redirect("costs:upload_detail", tenancy.network.code, made.code)
 
 
@@ -268,7 +269,13 @@ def upload_accept_valid(request: HttpRequest, upload_code: str, *, tenancy: Tena
 
     def make() -> tuple[CostUpload, str]:
         valid = editing.cost_upload_valid_groups(upload=upload, user=request.user)
-        result = cost_upload_accept(upload=valid, user=request.user)
+        try:
+            result = cost_upload_accept(upload=valid, user=request.user)
+        except CostUploadBlocked as error:
+            # The version exists and supersedes this one: show it, with what still blocks it.
+            said = "The groups without errors are in this version, but it cannot be accepted yet: "
+            messages.warning(request, said + " ".join(error.messages))
+            return valid, ""
         return valid, (
             f"Accepted the groups without errors: {result.rows:,} row{pluralize(result.rows)} stored, "
             f"{result.groups:,} group{pluralize(result.groups)} replaced. The groups with errors were "

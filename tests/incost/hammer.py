@@ -3,6 +3,7 @@
 import time
 
 from incost_portal.incost.limiter import CallLimiter
+from tests.waiting import wait_for
 
 
 def hammer(
@@ -38,9 +39,10 @@ def sip(
     windows: tuple[float, float, float],
     limits: tuple[int, int],
     hot_fingerprint: str,
-) -> list[tuple[bool, bool]]:
-    """A few calls on another token, none allowed to wait: (granted, whether the hot token was held
-    back at that moment) for each."""
+) -> list[bool]:
+    """Calls on another token, each made at a moment the hot token is held back, none allowed to
+    wait: whether each was granted. Waits on that condition (a deadline ends a hammering that never
+    holds the hot token back), never on the clock."""
     minute, day, margin = windows
     limiter = CallLimiter(
         redis_url=redis_url,
@@ -50,9 +52,12 @@ def sip(
         incost_per_minute=limits[0],
         incost_per_day=limits[1],
     )
-    results = []
-    for _ in range(calls):
-        granted = limiter.try_acquire("job_status", fingerprint).granted
-        results.append((granted, limiter.peek("upload", hot_fingerprint).wait_seconds > 0))
-        time.sleep(0.02)  # spread over the hammering, not a wait for anything
+    results: list[bool] = []
+
+    def one_more_while_held_back() -> bool:
+        if limiter.peek("upload", hot_fingerprint).wait_seconds > 0:
+            results.append(limiter.try_acquire("job_status", fingerprint).granted)
+        return len(results) >= calls
+
+    wait_for(one_more_while_held_back, timeout=30, interval=0.01, message="the hot token was never held back")
     return results

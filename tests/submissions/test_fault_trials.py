@@ -4,7 +4,6 @@ ledger equals the portal's current cost: nothing lost, nothing counted twice, no
 
 import os
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -58,10 +57,14 @@ def test_workers_killed_at_random_moments(wired: Wired, tmp_path: Path) -> None:
             uploads_before = upload_count(wired)
             with override_settings(INCOST_MAX_REQUEST_BYTES=1024):
                 assert send_plan_create(network=wired.network).requests >= 1
-            # Kill at a random moment of a send: from the moment it reached the sandbox to a little
-            # after its answer (now and then between two sends).
+            # Kill at a moment of a send chosen at random, each a condition (never a clock): while
+            # the upload is at the sandbox and the worker waits for its answer, or once no request
+            # is being sent any more (between two sends, or before a status read).
             wait_for(lambda: upload_count(wired) > uploads_before, message=workers.logs)  # noqa: B023
-            time.sleep(rng.uniform(0.0, LATENCY_SECONDS * 1.5))  # the random moment itself
+            if rng.random() < 0.5:
+                wait_for(
+                    lambda: not Submission.objects.filter(state=State.SENDING).exists(), message=workers.logs
+                )
             killed_while_sending += Submission.objects.filter(state=State.SENDING).exists()
             workers.kill_all()
             workers.start(2)

@@ -37,7 +37,11 @@ def submission_payloads_prune(*, now: datetime | None = None, batch: int = BATCH
     )
 
 
-def submission_payloads_compress(*, batch: int = BATCH) -> int:
+# A payload is up to 1 MB: a batch of them is read into memory, so it stays small.
+COMPRESS_BATCH = 20
+
+
+def submission_payloads_compress(*, batch: int = COMPRESS_BATCH) -> int:
     """Compress payloads stored before compression (codec ""); one batch, each row on condition
     that it is still uncompressed. Returns how many were compressed."""
     rows = list(
