@@ -11,6 +11,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from rq import cron  # noqa: E402
 
+from incost_portal.alerts.jobs import alerts_digest_job, alerts_evaluate_job  # noqa: E402
 from incost_portal.incost.jobs import app_list_sync_all  # noqa: E402
 from incost_portal.runtime.jobs import sessions_clear, storage_prune  # noqa: E402
 from incost_portal.submissions.jobs import schedules_run_job, submissions_dispatch_job  # noqa: E402
@@ -25,3 +26,12 @@ cron.register(
 )
 cron.register(schedules_run_job, "incost", cron="* * * * *", name="schedules_run")
 cron.register(app_list_sync_all, "incost", cron="7 */6 * * *", name="app_list_sync_all")
+cron.register(
+    alerts_evaluate_job,
+    "default",
+    interval=settings.ALERTS_EVALUATE_INTERVAL_SECONDS,
+    name="alerts_evaluate",
+)
+cron.register(
+    alerts_digest_job, "default", cron=f"0 {settings.ALERT_DIGEST_HOUR_UTC} * * *", name="alerts_digest"
+)

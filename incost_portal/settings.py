@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from incost_portal.env import env_bool, env_float, env_int, env_list, env_str
+from incost_portal.env import env_bool, env_cidrs, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "incost_portal.costs",
     "incost_portal.submissions",
     "incost_portal.onboarding",
+    "incost_portal.alerts",
     "incost_portal.dashboard",
 ]
 
@@ -168,8 +169,37 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email (invitations, password resets, alerts): SMTP once EMAIL_HOST is set, else the console.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587 if EMAIL_HOST else 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", bool(EMAIL_HOST))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "InCost Portal <noreply@localhost>")
+
+# Outbound calls a network configures (webhooks, sources) never reach loopback, private,
+# link-local or metadata addresses (incost_portal.outbound), except inside these CIDRs.
+OUTBOUND_ALLOWED_NETWORKS = env_cidrs("OUTBOUND_ALLOWED_NETWORKS", [])
+
+# Alerts: how often conditions are evaluated and messages sent (RQ cron); a condition that opens
+# again within ALERT_FLAP_MINUTES of its last resolve is announced only if it is still open then;
+# webhook attempts (each wait doubling from ALERT_RETRY_SECONDS); the daily digest's UTC hour.
+ALERTS_EVALUATE_INTERVAL_SECONDS = env_int("ALERTS_EVALUATE_INTERVAL_SECONDS", 60, minimum=1)
+ALERT_FLAP_MINUTES = env_int("ALERT_FLAP_MINUTES", 30, minimum=0)
+ALERT_DELIVERY_ATTEMPTS = env_int("ALERT_DELIVERY_ATTEMPTS", 5, minimum=1)
+ALERT_RETRY_SECONDS = env_int("ALERT_RETRY_SECONDS", 30, minimum=0)
+ALERT_WEBHOOK_TIMEOUT_SECONDS = env_float("ALERT_WEBHOOK_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+ALERT_DIGEST_HOUR_UTC = env_int("ALERT_DIGEST_HOUR_UTC", 7, minimum=0)
+# A scheduled send is missed when its slot passed this long ago without running.
+ALERT_SCHEDULE_GRACE_MINUTES = env_int("ALERT_SCHEDULE_GRACE_MINUTES", 15, minimum=1)
 
 
 def _dev_token_key(secret: str) -> str:

@@ -22,6 +22,10 @@ class Action(models.TextChoices):
     COST_EDITED = "cost.edited", "Cost edited"
     SEND_REQUESTED = "send.requested", "Send requested"
     BACKFILL_REQUESTED = "backfill.requested", "Backfill requested"
+    ALERT_CHANNEL_ADDED = "alert_channel.added", "Alert channel added"
+    ALERT_CHANNEL_REMOVED = "alert_channel.removed", "Alert channel removed"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged", "Alert acknowledged"
+    ALERT_MUTED = "alert.muted", "Alert muted"
 
 
 class AuditEvent(models.Model):

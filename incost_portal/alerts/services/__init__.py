@@ -1,0 +1,1 @@
+"""Writes of alerts: conditions (open, resolve, acknowledge, mute), channels, deliveries."""
