@@ -74,8 +74,8 @@ def address_refusal(address: Address, allowed: Iterable[Network] = ()) -> str:
         (address.is_link_local, "a link-local address"),
         (address.is_multicast, "a multicast address"),
         (address.is_unspecified, "an unspecified address"),
-        (address.is_private, "a private address"),
         (address.is_reserved, "a reserved address"),
+        (address.is_private, "a private address"),
         (not address.is_global, "not a public address"),
     )
     return next((reason for hit, reason in checks if hit), "")

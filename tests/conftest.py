@@ -14,6 +14,7 @@ from incost_portal.runtime.redis_server import embedded_redis_start, free_port, 
 
 if TYPE_CHECKING:
     from tests.cast import Cast
+    from tests.receivers import Receiver, SmtpServer
     from tests.sandbox.running import Sandbox
     from tests.wiring import Wired
 
@@ -119,3 +120,21 @@ def cast(db: None) -> "Cast":
     from tests.cast import make_cast
 
     return make_cast()
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator["Receiver"]:
+    """An HTTP server of this test's own on 127.0.0.1 that records what it is sent (tests/receivers.py)."""
+    from tests.receivers import receiver_running
+
+    with receiver_running() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def smtp_server() -> Iterator["SmtpServer"]:
+    """A real SMTP server (aiosmtpd) of this test's own, collecting every message (tests/receivers.py)."""
+    from tests.receivers import smtp_running
+
+    with smtp_running() as server:
+        yield server

@@ -300,7 +300,7 @@ def matched_low(network: Network, now: datetime, limits: AlertSettings) -> list[
     return [
         Finding(
             subject=app.app_id,
-            title=f"{app.app_id}: matched records {app.matched}%, below {threshold}%",
+            title=f"{app.app_id}: matched records {float(app.matched):g}%, below {float(threshold):g}%",
             detail="Campaign ids or names of the cost may differ from the attribution links (af_c_id).",
             since=app.matched_at or now,
             link=_url("submissions:list", network) + f"?app={app.code}",

@@ -10,6 +10,7 @@ class ChannelForm(forms.Form):
     name = forms.CharField(max_length=100, required=False, help_text="How the delivery log names it.")
     url = forms.URLField(
         max_length=1000,
+        assume_scheme="https",
         required=False,
         label="URL",
         help_text="Webhooks only. Addresses inside private networks are refused (OUTBOUND_ALLOWED_NETWORKS).",
