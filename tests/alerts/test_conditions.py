@@ -23,7 +23,9 @@ TOKEN = "t" * 40
 
 
 def open_now(network: Network) -> dict[tuple[str, str], Condition]:
-    return {(c.kind, c.subject): c for c in Condition.objects.filter(network=network, resolved_at__isnull=True)}
+    return {
+        (c.kind, c.subject): c for c in Condition.objects.filter(network=network, resolved_at__isnull=True)
+    }
 
 
 def resolved(network: Network, kind: str) -> list[Condition]:
@@ -31,7 +33,9 @@ def resolved(network: Network, kind: str) -> list[Condition]:
 
 
 def put_cost(cast: Cast, rows: list[dict[str, object]]) -> None:
-    upload = cost_upload_create(network=cast.network, user=cast.ops, file=io.BytesIO(csv_bytes(rows)), name="c.csv")
+    upload = cost_upload_create(
+        network=cast.network, user=cast.ops, file=io.BytesIO(csv_bytes(rows)), name="c.csv"
+    )
     assert upload.status == upload.Status.VALID, list(upload.issues.values_list("row", "code", "message"))
     cost_upload_accept(upload=upload, user=cast.ops)
 
@@ -40,7 +44,12 @@ def test_token_rejected_opens_on_a_401_and_resolves_when_a_new_token_is_pasted(c
     api_token_set(network=cast.network, plaintext=TOKEN, user=cast.admin)
     failed = submission(cast.ios_app, State.FAILED, error_code="unauthorized", error_message="Unauthorized")
     SubmissionEvent.objects.create(
-        submission=failed, kind=Event.UPLOAD, ok=False, http_status=401, code="unauthorized", message="Unauthorized"
+        submission=failed,
+        kind=Event.UPLOAD,
+        ok=False,
+        http_status=401,
+        code="unauthorized",
+        message="Unauthorized",
     )
     conditions_evaluate(network=cast.network)
     condition = open_now(cast.network)[("token_rejected", "")]
@@ -78,7 +87,9 @@ def test_a_failed_request_opens_with_its_code_and_resolves_once_its_groups_are_a
     conditions_evaluate(network=cast.network)
     condition = open_now(cast.network)[("request_failed", "id123456789:ic213")]
     assert condition.title == "A request for id123456789 failed: ic213"
-    assert "Media source not registered" in condition.detail and "Settings > Media sources" in condition.detail
+    assert (
+        "Media source not registered" in condition.detail and "Settings > Media sources" in condition.detail
+    )
     assert condition.app == cast.ios_app
     # Exhausted retries are a failure too (another code: another condition).
     submission(cast.android_app, State.FAILED, error_code="http_500",
