@@ -260,6 +260,7 @@ def digests_create(*, now: datetime | None = None) -> int:
     made = 0
     waiting = (
         Delivery.objects.filter(status=Delivery.Status.DIGEST)
+        .order_by()
         .values_list("network_id", "recipient_id", "channel_id")
         .distinct()
     )
