@@ -13,6 +13,7 @@ from django.utils import timezone
 from incost_portal.costs.models import CostRow
 from incost_portal.networks.models import Invitation, Membership
 from incost_portal.submissions.models import State
+from tests.alerts.builders import alert_channel, alert_condition
 from tests.builders import submission
 from tests.cast import Cast
 
@@ -57,6 +58,8 @@ def foreign_objects(cast: Cast) -> dict[str, str]:
         "source_code": str(other.media_sources.create(name="other_src").code),
         "app_code": str(cast.other_app.code),
         "submission_code": str(job.code),
+        "condition_code": str(alert_condition(other).code),
+        "channel_code": str(alert_channel(other).code),
     }
 
 

@@ -6,23 +6,11 @@ from datetime import timedelta
 from django.test import override_settings
 from django.utils import timezone
 
-from incost_portal.alerts.models import AlertSettings, Channel, Condition, Delivery, Mode, Subscription
+from incost_portal.alerts.models import AlertSettings, Channel, Delivery, Mode, Subscription
 from incost_portal.audit.models import Action, AuditEvent
 from incost_portal.networks import token_vault
+from tests.alerts.builders import alert_condition as condition
 from tests.cast import BaseTestCase
-
-
-def condition(network: object, **fields: object) -> Condition:
-    values = {
-        "kind": "app_removed",
-        "subject": "com.acme.game",
-        "title": "com.acme.game was removed from the app permission list",
-        "detail": "Ask the advertiser.",
-        "link": "/somewhere/",
-        "since": timezone.now() - timedelta(hours=2),
-    }
-    values.update(fields)
-    return Condition.objects.create(network=network, **values)
 
 
 class AlertsPageTestCase(BaseTestCase):
@@ -84,10 +72,8 @@ class AlertsPageTestCase(BaseTestCase):
 
     def test_my_alert_emails(self) -> None:
         self.login(self.ops)
-        response = self.client.post(
-            self.url("alerts:subscription"), {"mode": "digest", "kinds": ["token_rejected", "request_failed"]},
-            follow=True,
-        )  # fmt: skip
+        chosen = {"mode": "digest", "kinds": ["token_rejected", "request_failed"]}
+        response = self.client.post(self.url("alerts:subscription"), chosen, follow=True)
         self.assertContains(response, "Your alert emails are saved.")
         mine = Subscription.objects.get(network=self.network, user=self.ops)
         assert (mine.mode, mine.kinds) == (Mode.DIGEST, ["request_failed", "token_rejected"])

@@ -11,6 +11,7 @@ from incost_portal.costs.models import CostRow
 from incost_portal.costs.services import cost_upload_create
 from incost_portal.networks.models import Invitation, Membership, Network
 from incost_portal.submissions.models import State
+from tests.alerts.builders import alert_channel, alert_condition
 from tests.builders import submission
 from tests.test_isolation import ROUTES, url_for
 
@@ -54,6 +55,8 @@ def own_objects(network: Network) -> dict[str, str]:
         "app_code": str(app.code),
         "submission_code": str(job.code),
         "upload_code": str(upload.code),
+        "condition_code": str(alert_condition(network).code),
+        "channel_code": str(alert_channel(network).code),
     }
 
 
