@@ -2,6 +2,7 @@
 told through, each member's subscription, and every message sent (deliveries)."""
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -116,6 +117,14 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name}"
+
+    @property
+    def url_shown(self) -> str:
+        """The URL's scheme and host only: a Slack-style URL's path is itself a secret."""
+        if not self.url:
+            return ""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}/…" if parts.path.strip("/") or parts.query else self.url
 
 
 class Mode(models.TextChoices):

@@ -130,7 +130,7 @@ def thresholds(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
 def channel_test(request: HttpRequest, channel_code: str, *, tenancy: Tenancy) -> HttpResponse:
     channel = tenant_object(tenancy, Channel, code=channel_code)
     channel_services.channel_test(network=tenancy.network, channel=channel, user=request.user)
-    where = f"to {request.user.email}" if channel.kind == Channel.Kind.EMAIL else f"to {channel.url}"
+    where = f"to {request.user.email}" if channel.kind == Channel.Kind.EMAIL else f"to {channel.url_shown}"
     messages.success(request, f"A test message is on its way {where}: its outcome appears in the log below.")
     return redirect("alerts:channels", tenancy.network.code)
 

@@ -130,6 +130,15 @@ class ChannelSettingsTestCase(BaseTestCase):
         event = AuditEvent.objects.get(action=Action.ALERT_CHANNEL_ADDED)
         assert secret not in str(event.detail) and event.target == "ops"
 
+    def test_a_slack_url_is_never_shown_again(self) -> None:
+        self.login(self.admin)
+        url = "http://127.0.0.1:9/services/T000/B000/XXXXSECRETXXXX"
+        self.client.post(self.url("alerts:channels"), {"kind": "slack", "name": "#ops", "url": url})
+        response = self.client.get(self.url("alerts:channels"))
+        self.assertContains(response, "http://127.0.0.1:9/…")
+        self.assertNotContains(response, "XXXXSECRETXXXX")
+        assert "XXXXSECRETXXXX" not in str(AuditEvent.objects.get(action=Action.ALERT_CHANNEL_ADDED).detail)
+
     def test_a_refused_address_keeps_what_was_typed(self) -> None:
         self.login(self.admin)
         response = self.client.post(

@@ -64,7 +64,7 @@ def channel_create(
         actor=actor,
         action=Action.ALERT_CHANNEL_ADDED,
         target=channel.name,
-        detail={"kind": kind.value, "url": url},
+        detail={"kind": kind.value, "sends to": channel.url_shown},
     )
     return channel, secret
 
