@@ -60,6 +60,9 @@ class Command(BaseCommand):
         )
 
         env["WEB_HOST"], env["WEB_PORT"] = options["host"], str(options["port"])
+        # Alert webhooks may be tried against a receiver on this machine (the outbound guard
+        # refuses loopback addresses otherwise).
+        env.setdefault("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
         # Links in emails (invitations, password resets) point where this portal really listens.
         env.setdefault("SITE_URL", url.rstrip("/"))
         env["PYTHONUNBUFFERED"] = "1"
