@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from incost_portal.alerts.kinds import Finding, condition_kind
@@ -162,13 +163,15 @@ def request_failed(network: Network, now: datetime, limits: AlertSettings) -> li
 )
 def request_stuck(network: Network, now: datetime, limits: AlertSettings) -> list[Finding]:
     limit = now - timedelta(hours=limits.stuck_after_hours)
+    # Since its upload; a request that never got a job id (retried uploads) since it was made.
     waiting = (
         Submission.objects.filter(
             network=network, state__in=IN_FLIGHT - {State.PLANNED}, created_at__lte=limit
         )
-        .filter(submitted_at__lte=limit)
+        .annotate(uploaded=Coalesce("submitted_at", "created_at"))
+        .filter(uploaded__lte=limit)
         .values("app_id", "app__app_id")
-        .annotate(oldest=Min("submitted_at"))
+        .annotate(oldest=Min("uploaded"))
     )
     return [
         Finding(

@@ -117,6 +117,11 @@ def test_a_request_not_applied_long_after_its_upload_opens_and_resolves(cast: Ca
     Submission.objects.filter(pk=stuck.pk).update(state=State.APPLIED, finished_at=timezone.now())
     conditions_evaluate(network=cast.network)
     assert open_now(cast.network) == {}
+    # A request whose uploads kept failing (never given a job id) counts from when it was made.
+    retrying = submission(cast.android_app, State.NEEDS_RETRY, job_id="")
+    Submission.objects.filter(pk=retrying.pk).update(created_at=seven_hours_ago)
+    conditions_evaluate(network=cast.network)
+    assert set(open_now(cast.network)) == {("request_stuck", "com.acme.game")}
 
 
 def test_an_app_removed_from_the_permission_list_opens_until_it_is_back(cast: Cast) -> None:
