@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from incost_portal.env import env_bool, env_float, env_int, env_list, env_str
+from incost_portal.env import env_bool, env_cidrs, env_float, env_int, env_list, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +40,14 @@ def test_env_helpers_fail_loudly_naming_the_variable(
     monkeypatch.setenv(name, value)
     with pytest.raises(ImproperlyConfigured, match=name):
         read()
+
+
+def test_allowed_outbound_networks_are_checked_cidrs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_CIDRS", "127.0.0.1/32, 10.0.0.0/8,::1/128")
+    assert env_cidrs("X_CIDRS", []) == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+    monkeypatch.setenv("X_CIDRS", "127.0.0.1/32,localhost")
+    with pytest.raises(ImproperlyConfigured, match=r"X_CIDRS: 'localhost' is not a network in CIDR notation"):
+        env_cidrs("X_CIDRS", [])
 
 
 def test_a_required_variable_says_so() -> None:
