@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "django_rq",
+    # django-ninja: the API's OpenAPI document and its docs page (served from its own static files).
+    "ninja",
     "axes",
     "incost_portal.runtime",
     "incost_portal.networks",
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "incost_portal.onboarding",
     "incost_portal.alerts",
     "incost_portal.dashboard",
+    "incost_portal.api",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +153,9 @@ AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
 PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 3, minimum=1)
 PASSWORD_RESET_PER_CLIENT = env_int("PASSWORD_RESET_PER_CLIENT", 10, minimum=1)
 PASSWORD_RESET_WINDOW_SECONDS = 3600
+# The portal's API (/api/v1/ and /incost/): calls a minute per key before 429 with Retry-After;
+# 0 turns the limit off.
+API_KEY_CALLS_PER_MINUTE = env_int("API_KEY_CALLS_PER_MINUTE", 300, minimum=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,0 +1,47 @@
+"""Portal API keys: a network's machines speak to the portal with them (never AppsFlyer's token)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Scope(models.TextChoices):
+    WRITE = "write", "Write (cost, sends and settings)"
+    READ = "read", "Read only"
+
+
+class ApiKey(models.Model):
+    network = models.ForeignKey("networks.Network", on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.WRITE)
+    # The key's first characters, shown in lists so a key can be told apart without revealing it;
+    # also how a presented key finds its row before the hash is compared.
+    prefix = models.CharField(max_length=16, unique=True)
+    # SHA-256 of the whole key: keys are 256 random bits, so a slow hash would add nothing.
+    key_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["network", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def __repr__(self) -> str:
+        return f"<ApiKey {self.pk} {self.prefix}… {self.scope}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == Scope.WRITE
