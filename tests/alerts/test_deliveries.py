@@ -15,7 +15,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from incost_portal.alerts.models import Channel, Condition, Delivery, Mode
 from incost_portal.alerts.services.channels import channel_create, channel_test, subscription_set
 from incost_portal.alerts.services.conditions import condition_mute
-from incost_portal.alerts.services.deliveries import digests_create
+from incost_portal.alerts.services.deliveries import deliveries_dispatch_due, digests_create
 from incost_portal.audit.models import Action, AuditEvent
 from incost_portal.networks.models import App
 from tests.alerts.messaging import evaluate, jobs_run, queues_empty, verified
@@ -235,3 +235,39 @@ def test_a_webhook_whose_address_became_private_is_not_retried(
     assert (delivery.status, delivery.attempts) == ("failed", 1)
     assert "a loopback address" in delivery.error
     assert webhook_receiver.received() == []
+
+
+def test_a_message_whose_job_was_lost_is_sent_by_the_next_tick(
+    cast: Cast, webhook_receiver: Receiver
+) -> None:
+    channel_create(
+        network=cast.network, kind="webhook", name="hook", url=webhook_receiver.url(), actor=cast.admin
+    )
+    remove_app(cast)
+    evaluate(cast.network)
+    queues_empty()  # Redis lost the job
+    assert deliveries_dispatch_due(requeue_after_seconds=60) == 0, "not before the job had its time"
+    later = timezone.now() + timedelta(minutes=2)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert deliveries_dispatch_due(now=later, requeue_after_seconds=60) == 1
+    jobs_run()
+    assert len(webhook_receiver.received("/hook")) == 1
+    assert Delivery.objects.get().status == Delivery.Status.SENT
+
+
+def test_a_send_whose_worker_died_is_taken_back_and_sent_once(cast: Cast, webhook_receiver: Receiver) -> None:
+    channel_create(
+        network=cast.network, kind="webhook", name="hook", url=webhook_receiver.url(), actor=cast.admin
+    )
+    remove_app(cast)
+    evaluate(cast.network)
+    queues_empty()
+    # A worker claimed it and died before it sent anything.
+    Delivery.objects.update(status=Delivery.Status.SENDING, claimed_at=timezone.now(), attempts=1)
+    assert deliveries_dispatch_due(requeue_after_seconds=0) == 0, "a live claim is left alone"
+    Delivery.objects.update(claimed_at=timezone.now() - timedelta(minutes=6))  # past its lease
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert deliveries_dispatch_due(requeue_after_seconds=0) == 1
+    jobs_run()
+    assert len(webhook_receiver.received("/hook")) == 1
+    assert Delivery.objects.get().status == Delivery.Status.SENT
