@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from incost_portal.alerts.models import Channel
 from incost_portal.costs.models import CostRow, CostUpload
 from incost_portal.costs.services import cost_upload_create
 from incost_portal.networks import token_vault
@@ -114,6 +115,10 @@ class Command(BaseCommand):
             membership_set(network=networks[slug], user=user, role=role)
 
         demo_cost_ensure(demo, user=User.objects.get(username="demo-ops"))
+        # Alerts by email to the demo's members (the console, unless EMAIL_HOST is set).
+        Channel.objects.get_or_create(
+            network=demo, kind=Channel.Kind.EMAIL, defaults={"name": Channel.Kind.EMAIL.label}
+        )
         self.stdout.write("Demo data ready. Log in with any of:")
         for username, slug, role in DEMO_USERS:
             self.stdout.write(
