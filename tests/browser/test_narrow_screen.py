@@ -67,7 +67,7 @@ def test_every_page_fits_a_phone_and_the_menu_reaches_it(browser, live_server, u
             for link in menu.get_by_role("navigation").get_by_role("link").all()
             if f"/n/{demo.code}/" in (link.get_attribute("href") or "")
         ]
-        assert len(targets) == 6, targets  # Dashboard, Costs, Jobs, Apps, Onboarding, Settings
+        assert len(targets) == 7, targets  # Dashboard, Costs, Jobs, Apps, Alerts, Onboarding, Settings
         # The settings' own pages (all of them for an admin) and the upload page for writers.
         page.goto(f"/n/{demo.code}/settings/")
         targets += [
