@@ -45,3 +45,29 @@ class ApiKey(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == Scope.WRITE
+
+
+class IdempotentRequest(models.Model):
+    """A write made with an `Idempotency-Key` header: a retry with the same key gets the first
+    answer back, and nothing is applied twice. Kept IDEMPOTENCY_HOURS (pruned hourly)."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, path, query, content type and body: the same key with another request
+    # is refused rather than answered with the first one's outcome.
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["api_key", "key"], name="idempotent_request_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"

@@ -6,16 +6,19 @@ may only read; anything else needs a `write` key. Each key has its own calls-a-m
 Routes live in `incost_portal.api.routes`, a router per resource added below; each is a thin call
 into a service or selector."""
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from incost_portal.api.auth import KeyAuth
 from incost_portal.api.errors import ApiError
-from incost_portal.api.routes import apps
+from incost_portal.api.routes import apps, costs, uploads
 from incost_portal.api.services import KeyRefused
 
 logger = logging.getLogger(__name__)
@@ -88,9 +91,39 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 500, "server_error", "The portal failed to answer; the failure is logged.")
 
 
+def _methods_in_shape(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """django-ninja answers a wrong method with a bare 405: this one says it in the error shape."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        shaped = response.get("Content-Type", "").startswith("application/json")
+        if response.status_code == 405 and not shaped:
+            allowed = response.get("Allow", "")
+            answer = _error(
+                request, 405, "method_not_allowed", f"{request.method} is not allowed here; use {allowed}."
+            )
+            answer["Allow"] = allowed
+            return answer
+        return response
+
+    return wrapped
+
+
+def api_urls() -> tuple[list[Any], str, str]:
+    """The API's URL patterns (for urls.py), each answering a wrong method in the error shape."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = _methods_in_shape(pattern.callback)
+    return patterns, app_name, namespace
+
+
 def api_path_unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other path under /api/v1/: the API's 404, not the portal's HTML page."""
     return _error(request, 404, "not_found", f"No API operation at {request.path}; see /api/v1/docs.")
 
 
 api.add_router("/apps", apps.router)
+api.add_router("/costs", costs.router)
+api.add_router("/uploads", uploads.router)

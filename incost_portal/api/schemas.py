@@ -1,0 +1,27 @@
+"""Shapes shared by the API's operations: the error body, and the error answers each declares."""
+
+from typing import Any
+
+from ninja import Schema
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    """Every error: `{"error": {"code": "...", "message": "..."}}` (a 422 may add `details`)."""
+
+    error: ErrorBody
+
+
+# Any call: no or a bad key (401), bad parameters (422), too many calls (429).
+READ_ERRORS = (401, 422, 429)
+# A write: also a read-only key (403).
+WRITE_ERRORS = (401, 403, 422, 429)
+
+
+def answers(ok: dict[int, Any], errors: tuple[int, ...] = READ_ERRORS, *more: int) -> dict[int, Any]:
+    """An operation's declared responses: its own, and the error shape for every error it can give."""
+    return {**ok, **dict.fromkeys((*errors, *more), ErrorOut)}
