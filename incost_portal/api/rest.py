@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern
 from ninja import NinjaAPI
@@ -18,7 +19,17 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from incost_portal.api.auth import KeyAuth
 from incost_portal.api.errors import ApiError
-from incost_portal.api.routes import apps, costs, uploads
+from incost_portal.api.routes import (
+    apps,
+    costs,
+    groups,
+    jobs,
+    media_sources,
+    schedule,
+    sends,
+    status,
+    uploads,
+)
 from incost_portal.api.services import KeyRefused
 
 logger = logging.getLogger(__name__)
@@ -80,9 +91,16 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", str(exc) or "Not found in this network.")
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "too_large", "The body is larger than this operation reads.")
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, "error", str(exc))
+    # django-ninja's own: 400 for a body that is not JSON.
+    code = "invalid_request" if exc.status_code == 400 else "error"
+    return _error(request, exc.status_code, code, str(exc))
 
 
 @api.exception_handler(Exception)
@@ -127,3 +145,9 @@ def api_path_unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
 api.add_router("/apps", apps.router)
 api.add_router("/costs", costs.router)
 api.add_router("/uploads", uploads.router)
+api.add_router("/groups", groups.router)
+api.add_router("/jobs", jobs.router)
+api.add_router("/sends", sends.router)
+api.add_router("/schedule", schedule.router)
+api.add_router("/media-sources", media_sources.router)
+api.add_router("/status", status.router)

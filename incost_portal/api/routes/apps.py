@@ -7,6 +7,7 @@ from ninja import Router, Schema
 
 from incost_portal.api.auth import key_of
 from incost_portal.api.pagination import Page, paginate
+from incost_portal.api.schemas import answers
 from incost_portal.networks.selectors import app_list
 
 router = Router(tags=["apps"])
@@ -24,7 +25,7 @@ class AppOut(Schema):
     last_synced_at: datetime.datetime | None
 
 
-@router.get("", response=Page[AppOut], summary="List the network's apps")
+@router.get("", response=answers({200: Page[AppOut]}), summary="List the network's apps")
 def apps_list(request: HttpRequest, cursor: str | None = None, limit: int | None = None) -> dict:
     """Apps that enabled cost from this network (`enabled`: listed at the last sync) and whether
     the network sends their cost (`send_cost`). Ordered by app id."""
