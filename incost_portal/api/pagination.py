@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.db.models import Q, QuerySet
-from ninja import Schema
+from ninja import Field, Schema
 
 from incost_portal.api.errors import ApiError
 
@@ -24,6 +24,17 @@ MAX_LIMIT = 1000
 class Page(Schema, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+
+class PageParams(Schema):
+    """A list's query parameters: where to go on from, and how many items a page."""
+
+    cursor: str | None = Field(
+        None, description="The `next_cursor` of the page before; none: the first page."
+    )
+    limit: int | None = Field(
+        None, ge=1, le=MAX_LIMIT, description=f"Items a page (default {DEFAULT_LIMIT})."
+    )
 
 
 def cursor_encode(values: Sequence[Any]) -> str:

@@ -1,8 +1,23 @@
 """Shapes shared by the API's operations: the error body, and the error answers each declares."""
 
-from typing import Any
+import datetime
+import re
+from typing import Annotated, Any
 
 from ninja import Schema
+from pydantic import BeforeValidator
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    # pydantic would take "0" or a number for a date (the epoch): a date is written YYYY-MM-DD.
+    if not isinstance(value, datetime.date) and not (isinstance(value, str) and _ISO_DATE.match(value)):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
 
 
 class ErrorBody(Schema):

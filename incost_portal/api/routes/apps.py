@@ -3,10 +3,10 @@
 import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from incost_portal.api.auth import key_of
-from incost_portal.api.pagination import Page, paginate
+from incost_portal.api.pagination import Page, PageParams, paginate
 from incost_portal.api.schemas import answers
 from incost_portal.networks.selectors import app_list
 
@@ -26,9 +26,12 @@ class AppOut(Schema):
 
 
 @router.get("", response=answers({200: Page[AppOut]}), summary="List the network's apps")
-def apps_list(request: HttpRequest, cursor: str | None = None, limit: int | None = None) -> dict:
+def apps_list(request: HttpRequest, page: Query[PageParams]) -> dict:
     """Apps that enabled cost from this network (`enabled`: listed at the last sync) and whether
     the network sends their cost (`send_cost`). Ordered by app id."""
     return paginate(
-        app_list(network=key_of(request).network), cursor=cursor, limit=limit, fields=("app_id", "id")
+        app_list(network=key_of(request).network),
+        cursor=page.cursor,
+        limit=page.limit,
+        fields=("app_id", "id"),
     )

@@ -6,16 +6,16 @@ import zoneinfo
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from incost_portal.api.auth import key_of
 from incost_portal.api.bodies import body_spooled
 from incost_portal.api.cost_pushes import CostPush, PushOptions, cost_push
 from incost_portal.api.errors import ApiError
 from incost_portal.api.idempotency import idempotent
-from incost_portal.api.pagination import Page, paginate
+from incost_portal.api.pagination import Page, PageParams, paginate
 from incost_portal.api.routes.uploads import IssueOut, UploadOut, issue_out, upload_out
-from incost_portal.api.schemas import ErrorBody, answers
+from incost_portal.api.schemas import ErrorBody, IsoDate, answers
 from incost_portal.costs.issues import Issue
 from incost_portal.costs.models import CostIssue, CostRow, CostUpload
 from incost_portal.costs.selectors import cost_rows_filtered
@@ -42,7 +42,7 @@ class PushParams(Schema):
     source_time_zone: str = ""
     app_id: str | None = None
     name: str = ""
-    issues: int = 100
+    issues: int = Field(100, ge=1, le=MAX_ISSUES_SHOWN, description="How many issues the answer lists.")
 
 
 class GroupKey(Schema):
@@ -252,14 +252,12 @@ class CostRowOut(Schema):
     updated_at: datetime.datetime
 
 
-class CostFilters(Schema):
+class CostFilters(PageParams):
     app_id: str | None = None
     media_source: str | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     campaign: str | None = None
-    cursor: str | None = None
-    limit: int | None = None
 
 
 def _row(row: CostRow) -> dict[str, Any]:

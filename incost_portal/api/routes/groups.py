@@ -9,8 +9,8 @@ from ninja import Query, Router, Schema
 
 from incost_portal.api.auth import key_of
 from incost_portal.api.errors import ApiError
-from incost_portal.api.pagination import paginate
-from incost_portal.api.schemas import answers
+from incost_portal.api.pagination import PageParams, paginate
+from incost_portal.api.schemas import IsoDate, answers
 from incost_portal.networks.selectors import app_list
 from incost_portal.submissions.selectors import GroupState, group_states, group_total_list
 
@@ -35,14 +35,12 @@ class GroupPage(Schema):
     next_cursor: str | None = None
 
 
-class GroupFilters(Schema):
+class GroupFilters(PageParams):
     app_id: str | None = None
     media_source: str | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     state: Literal["to_send", "on_its_way", "applied", "failed"] | None = None
-    cursor: str | None = None
-    limit: int | None = None
 
 
 def _group(found: GroupState) -> dict:

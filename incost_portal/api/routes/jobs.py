@@ -12,9 +12,9 @@ from ninja import Query, Router, Schema
 
 from incost_portal.api.auth import key_of
 from incost_portal.api.errors import ApiError, not_found
-from incost_portal.api.pagination import Page, paginate
+from incost_portal.api.pagination import Page, PageParams, paginate
 from incost_portal.api.routes.sends import PlanOut, plan_out
-from incost_portal.api.schemas import WRITE_ERRORS, answers
+from incost_portal.api.schemas import WRITE_ERRORS, IsoDate, answers
 from incost_portal.networks.models import Network
 from incost_portal.networks.selectors import app_list
 from incost_portal.submissions.models import State, Submission, Trigger
@@ -123,13 +123,11 @@ def job_of(network: Network, job_id: str, *, with_payload: bool = False) -> Subm
     return job
 
 
-class JobFilters(Schema):
+class JobFilters(PageParams):
     app_id: str | None = None
     state: StateName | None = None
     trigger: TriggerName | None = None
-    date_on: datetime.date | None = None
-    cursor: str | None = None
-    limit: int | None = None
+    date_on: IsoDate | None = None
 
 
 @router.get("", response=answers({200: Page[JobOut]}), summary="List jobs")

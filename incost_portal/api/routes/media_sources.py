@@ -6,11 +6,11 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from incost_portal.api.auth import key_of
 from incost_portal.api.errors import ApiError, not_found
-from incost_portal.api.pagination import Page, paginate
+from incost_portal.api.pagination import Page, PageParams, paginate
 from incost_portal.api.schemas import WRITE_ERRORS, answers
 from incost_portal.networks.forms import MediaSourceForm
 from incost_portal.networks.models import MediaSource
@@ -39,10 +39,10 @@ def _source(source: MediaSource) -> dict:
 
 
 @router.get("", response=answers({200: Page[MediaSourceOut]}), summary="List media sources")
-def media_sources_list(request: HttpRequest, cursor: str | None = None, limit: int | None = None) -> dict:
+def media_sources_list(request: HttpRequest, page: Query[PageParams]) -> dict:
     """Rows naming a media source not listed here are refused (ic213)."""
     sources = media_source_list(network=key_of(request).network)
-    return paginate(sources, cursor=cursor, limit=limit, fields=("name", "id"), item=_source)
+    return paginate(sources, cursor=page.cursor, limit=page.limit, fields=("name", "id"), item=_source)
 
 
 @router.post(

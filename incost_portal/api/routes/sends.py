@@ -4,8 +4,10 @@ import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from pydantic import ConfigDict, ValidationError
 
 from incost_portal.api.auth import key_of
+from incost_portal.api.errors import ApiError
 from incost_portal.api.schemas import WRITE_ERRORS, answers
 from incost_portal.submissions.models import Trigger
 from incost_portal.submissions.services.planning import SendPlan, send_plan_create
@@ -13,7 +15,12 @@ from incost_portal.submissions.services.planning import SendPlan, send_plan_crea
 router = Router(tags=["sends"])
 
 
+SEND_BODY_MAX = 64 * 1024
+
+
 class SendIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     days: int | None = Field(
         None,
         ge=1,
@@ -70,13 +77,38 @@ def plan_out(plan: SendPlan, *, trigger: str) -> dict:
     }
 
 
-@router.post("", response=answers({200: PlanOut}, WRITE_ERRORS, 400, 413), summary="Send now, or backfill")
-def sends_create(request: HttpRequest, send: SendIn | None = None) -> dict:
+def _send_in(request: HttpRequest) -> SendIn:
+    """The optional body, read as a stream of at most 64 KB (never `request.body`)."""
+    text = request.read(SEND_BODY_MAX + 1)
+    if len(text) > SEND_BODY_MAX:
+        raise ApiError(413, "too_large", f"A send's body is at most {SEND_BODY_MAX:,} bytes.")
+    if not text.strip():
+        return SendIn()
+    try:
+        return SendIn.model_validate_json(text)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise ApiError(422, "invalid_request", f"{where}: {first['msg']}") from None
+
+
+@router.post(
+    "",
+    response=answers({200: PlanOut}, WRITE_ERRORS, 413),
+    summary="Send now, or backfill",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": SendIn.model_json_schema()}},
+        }
+    },
+)
+def sends_create(request: HttpRequest) -> dict:
     """Plan and queue the requests that bring AppsFlyer up to date: the groups whose content changed
     since they were last Applied, in the 90 days (or the last `days`), packed as few requests as the
     limits allow; requests beyond today's call budget wait for it. Answers the plan as the Jobs page
     says it (`summary`); `no_token` when the network has no AppsFlyer token (nothing is sent)."""
     network = key_of(request).network
-    days = send.days if send is not None else None
+    days = _send_in(request).days
     trigger = Trigger.BACKFILL if days else Trigger.MANUAL
     return plan_out(send_plan_create(network=network, trigger=trigger, user=None, days=days), trigger=trigger)

@@ -9,11 +9,11 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from incost_portal.api.auth import key_of
 from incost_portal.api.errors import not_found
-from incost_portal.api.pagination import Page, paginate
+from incost_portal.api.pagination import Page, PageParams, paginate
 from incost_portal.api.schemas import answers
 from incost_portal.costs.models import CostIssue, CostUpload
 from incost_portal.costs.selectors import cost_upload_filtered, cost_upload_list
@@ -107,17 +107,21 @@ def upload_of(network: Network, upload_id: str) -> CostUpload:
 @router.get("", response=answers({200: Page[UploadOut]}), summary="List uploads")
 def uploads_list(
     request: HttpRequest,
+    page: Query[PageParams],
     status: Literal["received", "valid", "invalid", "accepted"] | None = None,
     source: Literal["file", "grid", "api"] | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
 ) -> dict:
     """Every upload of the network (pushes, files, grid edits), newest first, every version."""
     uploads = cost_upload_filtered(
         network=key_of(request).network, status=status or "", source=source or "", versions="all"
     ).select_related("superseded_by")
     return paginate(
-        uploads, cursor=cursor, limit=limit, fields=("created_at", "id"), descending=True, item=upload_out
+        uploads,
+        cursor=page.cursor,
+        limit=page.limit,
+        fields=("created_at", "id"),
+        descending=True,
+        item=upload_out,
     )
 
 
@@ -136,10 +140,9 @@ def upload_detail(request: HttpRequest, upload_id: str) -> dict:
 def upload_issues(
     request: HttpRequest,
     upload_id: str,
+    page: Query[PageParams],
     severity: Literal["error", "warning"] | None = None,
     code: str | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
 ) -> dict:
     """Each issue with its row (1-based as in the file; null for the whole file or an app), field,
     code and message, as the preview shows them, in the order found."""
@@ -149,4 +152,4 @@ def upload_issues(
         issues = issues.filter(severity=severity)
     if code:
         issues = issues.filter(code=code[:10])
-    return paginate(issues, cursor=cursor, limit=limit, fields=("id",), item=issue_out)
+    return paginate(issues, cursor=page.cursor, limit=page.limit, fields=("id",), item=issue_out)
