@@ -307,3 +307,30 @@ def test_a_large_body_streams_and_answers_with_counts_and_the_first_issues(keys:
     assert len(pushed["issues"]) == 100 and pushed["upload"]["issues_truncated"]
     page = keys.read.get(pushed["upload"]["issues_url"], params={"limit": 1000, "code": "ic219"}).json()
     assert len(page["items"]) == 1000 and page["next_cursor"] is None  # the first 1,000 of a code are kept
+
+
+def test_idempotency_keys_are_kept_a_day_then_pruned_by_the_hourly_job(keys: Keys, cast: Cast) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from incost_portal.runtime.jobs import storage_prune
+
+    data = json_bytes([incost()])
+    headers = {**JSON, "Idempotency-Key": "daily-push"}
+    first = keys.write.post("/api/v1/costs", data=data, headers=headers)
+    assert (
+        keys.write.post("/api/v1/costs", data=data, headers=headers).headers["Idempotent-Replayed"] == "true"
+    )
+    keys.write.post(
+        "/api/v1/costs?validate_only=true", data=data, headers={**JSON, "Idempotency-Key": "fresh"}
+    )
+    IdempotentRequest.objects.filter(key="daily-push").update(
+        created_at=timezone.now() - datetime.timedelta(hours=25)
+    )
+    assert storage_prune()["idempotency keys removed"] == 1
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["fresh"]
+    # A day on, the key is new again: the push runs (and is stored) once more.
+    again = keys.write.post("/api/v1/costs", data=data, headers=headers)
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers
+    assert again.json()["upload"]["id"] != first.json()["upload"]["id"]
