@@ -40,3 +40,14 @@ WRITE_ERRORS = (401, 403, 422, 429)
 def answers(ok: dict[int, Any], errors: tuple[int, ...] = READ_ERRORS, *more: int) -> dict[int, Any]:
     """An operation's declared responses: its own, and the error shape for every error it can give."""
     return {**ok, **dict.fromkeys((*errors, *more), ErrorOut)}
+
+
+# The header a write may carry to be retried safely (api.idempotency), as OpenAPI declares it.
+IDEMPOTENCY_KEY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": "Retried with the same key within 24 hours, the first answer comes back and nothing "
+    "is applied twice; the same key with another request answers 422, while the first runs 409.",
+}

@@ -46,11 +46,15 @@ def test_a_push_then_a_send_reaches_applied_and_the_ledger_equals_the_portal(
     assert pushed.status_code == 200, pushed.text
     assert {g["state"] for g in api.get("/api/v1/groups").json()["items"]} == {"to_send"}
 
-    sent = api.post("/api/v1/sends", json={})
+    sent = api.post("/api/v1/sends", json={}, headers={"Idempotency-Key": "send-1"})
     assert sent.status_code == 200, sent.text
     plan = sent.json()
     assert plan["trigger"] == "manual" and (plan["requests"], plan["groups_sent"]) == (2, 5)
     assert plan["summary"].startswith("5 changed group(s) in 2 request(s)")
+    # A retry of the same send gets the same answer and plans nothing again.
+    retried = api.post("/api/v1/sends", json={}, headers={"Idempotency-Key": "send-1"})
+    assert retried.json() == plan and retried.headers["Idempotent-Replayed"] == "true"
+    assert Submission.objects.count() == 2
     wait_for(all_applied, message=lambda: str(list(Submission.objects.values_list("state", "error_code"))))
     assert wired.ledger() == wired.portal_totals()
 

@@ -15,7 +15,7 @@ from incost_portal.api.errors import ApiError
 from incost_portal.api.idempotency import idempotent
 from incost_portal.api.pagination import Page, PageParams, paginate
 from incost_portal.api.routes.uploads import IssueOut, UploadOut, issue_out, upload_out
-from incost_portal.api.schemas import ErrorBody, IsoDate, answers
+from incost_portal.api.schemas import IDEMPOTENCY_KEY_HEADER, ErrorBody, IsoDate, answers
 from incost_portal.costs.issues import Issue
 from incost_portal.costs.models import CostIssue, CostRow, CostUpload
 from incost_portal.costs.selectors import cost_rows_filtered
@@ -183,15 +183,7 @@ def _counts(rows: int, error_rows: int, errors: int, warnings: int, counts: Any)
                 XLSX: {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        "parameters": [
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "required": False,
-                "schema": {"type": "string", "maxLength": 255},
-                "description": "A retry with the same key gets the first answer; nothing is applied twice.",
-            }
-        ],
+        "parameters": [IDEMPOTENCY_KEY_HEADER],
     },
 )
 def costs_push(request: HttpRequest, params: Query[PushParams]) -> HttpResponse:

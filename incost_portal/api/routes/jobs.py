@@ -4,17 +4,19 @@ A job is one request to AppsFlyer (a Submission); its id is its public code, as 
 Nothing here holds the AppsFlyer token: answers are stored redacted (incost.redaction)."""
 
 import datetime
+import hashlib
 import uuid
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
 from incost_portal.api.auth import key_of
 from incost_portal.api.errors import ApiError, not_found
+from incost_portal.api.idempotency import idempotent
 from incost_portal.api.pagination import Page, PageParams, paginate
 from incost_portal.api.routes.sends import PlanOut, plan_out
-from incost_portal.api.schemas import WRITE_ERRORS, IsoDate, answers
+from incost_portal.api.schemas import IDEMPOTENCY_KEY_HEADER, WRITE_ERRORS, IsoDate, answers
 from incost_portal.networks.models import Network
 from incost_portal.networks.selectors import app_list
 from incost_portal.submissions.models import State, Submission, Trigger
@@ -27,6 +29,7 @@ from incost_portal.submissions.selectors import (
 from incost_portal.submissions.services.planning import submission_resend
 
 router = Router(tags=["jobs"])
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()  # a resend's body is not read
 
 StateName = Literal[
     "planned", "queued", "sending", "submitted", "polling", "applied", "failed", "needs_retry"
@@ -194,11 +197,19 @@ def job_detail(request: HttpRequest, job_id: str) -> dict:
 
 
 @router.post(
-    "/{job_id}/resend", response=answers({200: PlanOut}, WRITE_ERRORS, 404), summary="Resend a job's groups"
+    "/{job_id}/resend",
+    response=answers({200: PlanOut}, WRITE_ERRORS, 404, 409),
+    summary="Resend a job's groups",
+    openapi_extra={"parameters": [IDEMPOTENCY_KEY_HEADER]},
 )
-def job_resend(request: HttpRequest, job_id: str) -> dict:
+def job_resend(request: HttpRequest, job_id: str) -> HttpResponse:
     """Send the job's groups again with their current content, even if unchanged (the Jobs page's
     Resend). Answers the plan as Send now does."""
-    network = key_of(request).network
-    job = job_of(network, job_id, with_payload=True)
-    return plan_out(submission_resend(network=network, submission=job, user=None), trigger=Trigger.RESEND)
+    key = key_of(request)
+    job = job_of(key.network, job_id, with_payload=True)
+
+    def run() -> tuple[int, dict]:
+        plan = submission_resend(network=key.network, submission=job, user=None)
+        return 200, PlanOut(**plan_out(plan, trigger=Trigger.RESEND)).model_dump()
+
+    return idempotent(request, api_key=key, body_sha256=EMPTY_SHA256, run=run)

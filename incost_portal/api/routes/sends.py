@@ -1,14 +1,16 @@
 """POST /api/v1/sends: Send now, or a Backfill of the last N days (the Jobs page's two buttons)."""
 
 import datetime
+import hashlib
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict, ValidationError
 
 from incost_portal.api.auth import key_of
 from incost_portal.api.errors import ApiError
-from incost_portal.api.schemas import WRITE_ERRORS, answers
+from incost_portal.api.idempotency import idempotent
+from incost_portal.api.schemas import IDEMPOTENCY_KEY_HEADER, WRITE_ERRORS, answers
 from incost_portal.submissions.models import Trigger
 from incost_portal.submissions.services.planning import SendPlan, send_plan_create
 
@@ -77,11 +79,15 @@ def plan_out(plan: SendPlan, *, trigger: str) -> dict:
     }
 
 
-def _send_in(request: HttpRequest) -> SendIn:
+def _body(request: HttpRequest) -> bytes:
     """The optional body, read as a stream of at most 64 KB (never `request.body`)."""
     text = request.read(SEND_BODY_MAX + 1)
     if len(text) > SEND_BODY_MAX:
         raise ApiError(413, "too_large", f"A send's body is at most {SEND_BODY_MAX:,} bytes.")
+    return text
+
+
+def _send_in(text: bytes) -> SendIn:
     if not text.strip():
         return SendIn()
     try:
@@ -94,21 +100,28 @@ def _send_in(request: HttpRequest) -> SendIn:
 
 @router.post(
     "",
-    response=answers({200: PlanOut}, WRITE_ERRORS, 413),
+    response=answers({200: PlanOut}, WRITE_ERRORS, 409, 413),
     summary="Send now, or backfill",
     openapi_extra={
         "requestBody": {
             "required": False,
             "content": {"application/json": {"schema": SendIn.model_json_schema()}},
-        }
+        },
+        "parameters": [IDEMPOTENCY_KEY_HEADER],
     },
 )
-def sends_create(request: HttpRequest) -> dict:
+def sends_create(request: HttpRequest) -> HttpResponse:
     """Plan and queue the requests that bring AppsFlyer up to date: the groups whose content changed
     since they were last Applied, in the 90 days (or the last `days`), packed as few requests as the
     limits allow; requests beyond today's call budget wait for it. Answers the plan as the Jobs page
     says it (`summary`); `no_token` when the network has no AppsFlyer token (nothing is sent)."""
-    network = key_of(request).network
-    days = _send_in(request).days
+    key = key_of(request)
+    body = _body(request)
+    days = _send_in(body).days
     trigger = Trigger.BACKFILL if days else Trigger.MANUAL
-    return plan_out(send_plan_create(network=network, trigger=trigger, user=None, days=days), trigger=trigger)
+
+    def run() -> tuple[int, dict]:
+        plan = send_plan_create(network=key.network, trigger=trigger, user=None, days=days)
+        return 200, PlanOut(**plan_out(plan, trigger=trigger)).model_dump()
+
+    return idempotent(request, api_key=key, body_sha256=hashlib.sha256(body).hexdigest(), run=run)
