@@ -28,8 +28,12 @@ class SpooledBody:
 
 def body_spooled(request: HttpRequest) -> SpooledBody:
     """The body copied in 1 MB reads to a temporary file, hashed on the way (the idempotency key's
-    fingerprint); 413 past COST_UPLOAD_MAX_BYTES, whatever its declared length said."""
+    fingerprint); 413 past COST_UPLOAD_MAX_BYTES, whatever its declared length said; 411 for a
+    chunked body."""
     limit = settings.COST_UPLOAD_MAX_BYTES
+    if not request.META.get("CONTENT_LENGTH") and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", ""):
+        # Django reads no body without a declared length: it would look empty.
+        raise ApiError(411, "length_required", "Send the body with a Content-Length (not chunked).")
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (the caller closes it)
     digest = hashlib.sha256()
     size = 0

@@ -219,6 +219,8 @@ def test_an_unknown_content_type_or_option_is_refused_in_the_error_shape(keys: K
     for params in ({"accept": "some"}, {"date_format": "YY"}, {"app_id": "com.other.app"}, {"issues": 0}):
         refused = keys.write.post("/api/v1/costs", params=params, data=b"[]", headers=JSON)
         assert refused.status_code == 422 and error_of(refused)["code"] == "invalid_request", params
+    chunked = keys.write.post("/api/v1/costs", data=iter([json_bytes([incost()])]), headers=JSON)
+    assert chunked.status_code == 411 and error_of(chunked)["code"] == "length_required"
     zone = keys.write.post("/api/v1/costs?source_time_zone=Mars/Base", data=b"[]", headers=JSON)
     assert "'Mars/Base' is not an IANA time zone name" in error_of(zone)["message"]
     assert not CostUpload.objects.exists()

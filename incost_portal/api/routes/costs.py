@@ -172,7 +172,7 @@ def _counts(rows: int, error_rows: int, errors: int, warnings: int, counts: Any)
 
 @router.post(
     "",
-    response=answers({200: PushAnswer, 422: PushAnswer}, (401, 403, 429), 409, 413, 415),
+    response=answers({200: PushAnswer, 422: PushAnswer}, (401, 403, 429), 409, 411, 413, 415),
     summary="Push cost",
     openapi_extra={
         "requestBody": {
