@@ -207,6 +207,10 @@ def test_an_xlsx_body_by_its_content_type(keys: Keys, cast: Cast) -> None:
     sheet.append(list(row.values()))
     out = io.BytesIO()
     book.save(out)
+    checked = keys.write.post(
+        "/api/v1/costs?validate_only=true", data=out.getvalue(), headers={"Content-Type": XLSX}
+    )
+    assert checked.status_code == 200 and checked.json()["valid"], checked.text
     answer = keys.write.post("/api/v1/costs", data=out.getvalue(), headers={"Content-Type": XLSX})
     assert answer.status_code == 200, answer.text
     assert answer.json()["upload"]["file_format"] == "xlsx"
