@@ -16,7 +16,6 @@ from incost_portal.api.idempotency import idempotent
 from incost_portal.api.pagination import Page, PageParams, paginate
 from incost_portal.api.routes.uploads import IssueOut, UploadOut, issue_out, upload_out
 from incost_portal.api.schemas import IDEMPOTENCY_KEY_HEADER, ErrorBody, IsoDate, answers
-from incost_portal.costs.issues import Issue
 from incost_portal.costs.models import CostIssue, CostRow, CostUpload
 from incost_portal.costs.selectors import cost_rows_filtered
 from incost_portal.networks.models import App, Network
@@ -85,8 +84,6 @@ def _options(network: Network, params: PushParams, request: HttpRequest) -> Push
             f"Content-Type {content_type or '(none)'!r}: send application/json (an InCost array), text/csv "
             f"or {XLSX}.",
         )
-    if not 1 <= params.issues <= MAX_ISSUES_SHOWN:
-        raise ApiError(422, "invalid_request", f"issues: between 1 and {MAX_ISSUES_SHOWN}.")
     zone = params.source_time_zone.strip()
     if zone:
         try:
@@ -115,10 +112,6 @@ def _options(network: Network, params: PushParams, request: HttpRequest) -> Push
     )
 
 
-def _issue(issue: Issue) -> dict[str, Any]:
-    return {**issue.as_dict()}
-
-
 def _answer(push: CostPush, *, shown: int) -> tuple[int, dict[str, Any]]:
     if push.check is not None:
         summary = push.check.summary
@@ -128,7 +121,7 @@ def _answer(push: CostPush, *, shown: int) -> tuple[int, dict[str, Any]]:
             "counts": _counts(
                 summary.rows, summary.error_rows, summary.errors, summary.warnings, summary.counts
             ),
-            "issues": [_issue(issue) for issue in push.check.issues[:shown]],
+            "issues": [issue.as_dict() for issue in push.check.issues[:shown]],
             "issues_total": summary.errors + summary.warnings,
         }
         return 200, PushAnswer(**body).model_dump(exclude={"error"})
