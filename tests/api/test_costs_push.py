@@ -8,6 +8,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from incost_portal.api.idempotency import idempotency_claim, request_fingerprint
 from incost_portal.api.models import ApiKey, IdempotentRequest
@@ -132,8 +133,8 @@ def test_the_answer_names_the_issues_exactly_as_the_preview_does(keys: Keys, cas
     for answer in (checked, refusal):
         shown = [(i["row"], i["field"], i["code"], i["message"], i["severity"]) for i in answer["issues"]]
         assert shown == preview
-    for _, _, code, _, _ in preview:
-        assert code in html
+    for _, _, code, message, _ in preview:
+        assert code in html and escape(message) in html, (code, message)
     # The full list behind the link is the same list.
     listed = keys.read.get(refusal["upload"]["issues_url"]).json()["items"]
     assert [(i["row"], i["field"], i["code"], i["message"], i["severity"]) for i in listed] == preview
