@@ -149,6 +149,11 @@ def test_accept_all_is_all_or_nothing(keys: Keys, cast: Cast) -> None:
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "cost_invalid"
     assert answer.json()["upload"]["status"] == "invalid"
     assert spend_of(cast) == before
+    # A person can open it on the upload page, fix it and accept it there.
+    client = Client()
+    client.force_login(cast.ops)
+    preview = client.get(answer.json()["upload"]["preview_url"])
+    assert preview.status_code == 200 and "ic219" in preview.content.decode()
 
 
 def test_accept_valid_stores_the_clean_groups_and_reports_the_others(keys: Keys, cast: Cast) -> None:

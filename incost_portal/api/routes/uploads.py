@@ -52,6 +52,7 @@ class UploadOut(Schema):
     superseded_by: uuid.UUID | None
     file_kept: bool
     issues_url: str
+    preview_url: str  # the upload's page in the portal, where a person can fix it
 
 
 def upload_out(upload: CostUpload) -> dict:
@@ -79,6 +80,7 @@ def upload_out(upload: CostUpload) -> dict:
         else None,
         "file_kept": upload.file_pruned_at is None,
         "issues_url": reverse("api:upload_issues", args=[upload.code]),
+        "preview_url": reverse("costs:upload_detail", args=[upload.network.code, upload.code]),
     }
 
 
@@ -114,7 +116,7 @@ def uploads_list(
     """Every upload of the network (pushes, files, grid edits), newest first, every version."""
     uploads = cost_upload_filtered(
         network=key_of(request).network, status=status or "", source=source or "", versions="all"
-    ).select_related("superseded_by")
+    ).select_related("superseded_by", "network")
     return paginate(
         uploads,
         cursor=page.cursor,
