@@ -109,11 +109,16 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 500, "server_error", "The portal failed to answer; the failure is logged.")
 
 
-def _methods_in_shape(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """django-ninja answers a wrong method with a bare 405: this one says it in the error shape."""
+def _in_shape(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every API view, wrapped: a wrong method is django-ninja's bare 405, said here in the error
+    shape; a NUL in a query parameter (which PostgreSQL refuses in any text) is a 422 before any
+    query is made."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return _error(request, 422, "invalid_request", f"{name}: NUL characters are not allowed.")
         response = view(request, *args, **kwargs)
         shaped = response.get("Content-Type", "").startswith("application/json")
         if response.status_code == 405 and not shaped:
@@ -129,11 +134,11 @@ def _methods_in_shape(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 
 def api_urls() -> tuple[list[Any], str, str]:
-    """The API's URL patterns (for urls.py), each answering a wrong method in the error shape."""
+    """The API's URL patterns (for urls.py), each view wrapped by `_in_shape`."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
-            pattern.callback = _methods_in_shape(pattern.callback)
+            pattern.callback = _in_shape(pattern.callback)
     return patterns, app_name, namespace
 
 

@@ -244,6 +244,16 @@ def test_a_wrong_method_and_bad_bodies_answer_in_the_error_shape(keys: Keys) -> 
     assert wrong_type.status_code == 422 and error_of(wrong_type)["code"] == "invalid_request"
     days = keys.write.post("/api/v1/sends", json={"days": 91})
     assert days.status_code == 422 and "days" in error_of(days)["message"]
+    # PostgreSQL refuses NUL in any text: a parameter holding one is refused before a query.
+    for path in (
+        "/api/v1/costs?campaign=a%00b",
+        "/api/v1/costs?app_id=%00",
+        "/api/v1/groups?media_source=%00",
+    ):
+        nul = keys.write.get(path)
+        assert nul.status_code == 422 and "NUL" in error_of(nul)["message"], path
+    named = keys.write.post("/api/v1/costs?name=a%00b", data=b"[]", headers=JSON)
+    assert named.status_code == 422 and not CostUpload.objects.exists()
 
 
 def test_the_key_never_appears_in_an_answer_or_the_audit_trail(keys: Keys, cast: Cast) -> None:
