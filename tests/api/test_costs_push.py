@@ -236,6 +236,19 @@ def test_an_unknown_content_type_or_option_is_refused_in_the_error_shape(keys: K
     assert not CostUpload.objects.exists()
 
 
+def test_the_name_given_is_kept_as_a_file_name_may_be(keys: Keys, cast: Cast) -> None:
+    for given, kept in (
+        ("march costs.json", "march_costs.json"),
+        ("../../etc/x.json", "x.json"),
+        ("\U0004c88b", ""),
+    ):
+        answer = keys.write.post(
+            "/api/v1/costs", params={"name": given}, data=json_bytes([incost()]), headers=JSON
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["upload"]["name"] == (kept or "api-push.json")
+
+
 def test_a_read_key_cannot_push_and_another_network_cannot_see_the_upload(keys: Keys, cast: Cast) -> None:
     refused = keys.read.post("/api/v1/costs", data=json_bytes([incost()]), headers=JSON)
     assert refused.status_code == 403 and error_of(refused)["code"] == "forbidden"

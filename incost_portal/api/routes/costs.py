@@ -2,10 +2,13 @@
 GET /api/v1/costs (the current rows, with the Costs page's filters)."""
 
 import datetime
+import os
 import zoneinfo
 from typing import Any, Literal
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpRequest, HttpResponse
+from django.utils.text import get_valid_filename
 from ninja import Field, Query, Router, Schema
 
 from incost_portal.api.auth import key_of
@@ -101,7 +104,12 @@ def _options(network: Network, params: PushParams, request: HttpRequest) -> Push
         if app is None:
             raise ApiError(422, "invalid_request", f"app_id: no app {params.app_id!r} in this network.")
     extension = {"json": "json", "csv": "csv", "xlsx": "xlsx"}[file_format]
-    name = (params.name.strip() or f"api-push.{extension}")[:200]
+    try:
+        # Stored under this name: what a file name may hold (Django's own rule), else the default.
+        name = get_valid_filename(os.path.basename(params.name.strip()))
+    except SuspiciousFileOperation:
+        name = ""
+    name = (name or f"api-push.{extension}")[:200]
     return PushOptions(
         file_format=file_format,
         name=name,
