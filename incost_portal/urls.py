@@ -23,6 +23,7 @@ urlpatterns = [
     path("n/<uuid:network_code>/", include(network_patterns)),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_path_unknown),
+    path("incost/", include("incost_portal.api.incost_compat.urls")),
     path("admin/", admin.site.urls),
     path("admin/rq/", include("django_rq.urls")),
     path("healthz", runtime_views.healthz, name="healthz"),

@@ -1,0 +1,189 @@
+"""Writes of the InCost-compatible endpoint: an upload received, stored by a worker, then sent."""
+
+import datetime
+import io
+import logging
+
+import django_rq
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from incost_portal.api.incost_compat.checks import FirstError, Refusal, first_refusal
+from incost_portal.api.models import ApiKey, IncostJob, IncostJobGroup
+from incost_portal.costs.issues import Issue
+from incost_portal.costs.models import CostIssue, CostRow, CostUpload
+from incost_portal.costs.selectors import cost_group_hashes, network_rules
+from incost_portal.costs.services import cost_upload_create
+from incost_portal.costs.validation import cost_file_check
+from incost_portal.networks.models import App, Network
+from incost_portal.submissions.models import Trigger
+from incost_portal.submissions.services.planning import send_plan_create
+
+logger = logging.getLogger(__name__)
+
+QUEUE = "incost"
+INGEST = "incost_portal.api.incost_compat.jobs.incost_job_ingest_job"
+SEND = "incost_portal.api.incost_compat.jobs.incost_send_plan_job"
+# A received body no worker has stored after this long (Redis lost its job): queued again.
+INGEST_STALE = datetime.timedelta(minutes=2)
+
+
+def incost_upload_receive(
+    *, key: ApiKey, app: App, body: bytes, now: datetime.datetime | None = None
+) -> IncostJob | Refusal:
+    """Judge an upload with the portal's validation and keep it as a job, or refuse it at once.
+
+    A body AppsFlyer refuses at once (ic416, ic213) is refused here the same way, nothing kept. A
+    body with any other error is a job with that error (nothing stored: AppsFlyer refuses the whole
+    request). A clean body waits in its job for a worker to store and accept it (`incost_job_ingest`):
+    the caller is answered in the time of one validation pass."""
+    first = FirstError()
+    cost_file_check(
+        io.BytesIO(body),
+        rules=network_rules(network=app.network),
+        on_issue=first,
+        now=now,
+        file_format="json",
+        request_app=app.app_id,
+    )
+    refusal = first.refusal()
+    if refusal is not None and refusal.http_status is not None:
+        return refusal
+    job = IncostJob(network=app.network, app=app, key=key, body_bytes=len(body))
+    if refusal is not None:
+        job.state, job.error_code, job.error_message = IncostJob.State.REFUSED, refusal.code, refusal.message
+        job.ingested_at = timezone.now()
+        job.save()
+        return job
+    job.body = body  # kept as sent, for moments only: the worker stores it as a cost upload
+    job.save()
+    if not _enqueue(INGEST, job.pk):
+        incost_job_ingest(job_id=job.pk)  # without Redis, stored now rather than never
+        job.refresh_from_db()
+    return job
+
+
+def _enqueue(function: str, *args: object, **options: object) -> bool:
+    try:
+        queue = django_rq.get_queue(QUEUE)
+        at = options.pop("at", None)
+        if at is not None:
+            queue.enqueue_at(at, function, *args, **options)
+        else:
+            queue.enqueue(function, *args, **options)
+    except redis.RedisError as error:
+        logger.warning("Could not enqueue %s: %s", function.rsplit(".", 1)[-1], type(error).__name__)
+        return False
+    return True
+
+
+def incost_job_ingest(*, job_id: int) -> IncostJob | None:
+    """Store a received job's body as a cost upload of its app, accepted (it replaces the groups it
+    covers), through the upload page's service; or record the error that blocks it (a day may have
+    left the window since it was received). Then its app's changed cost is sent soon. Returns the
+    job, or None when it was not waiting (another worker took it)."""
+    with transaction.atomic():
+        job = (
+            IncostJob.objects.select_for_update()
+            .select_related("network", "app")
+            .filter(pk=job_id, state=IncostJob.State.RECEIVED)
+            .first()
+        )
+        if job is None:
+            return None
+        upload = cost_upload_create(
+            network=job.network,
+            user=None,
+            file=io.BytesIO(bytes(job.body)),
+            name=f"InCost endpoint {job.app.app_id} {str(job.code)[:8]}.json",
+            source=CostUpload.Source.API,
+            file_format="json",
+            app=job.app,
+            accept=True,
+        )
+        job.upload, job.body, job.ingested_at = upload, b"", timezone.now()
+        if upload.status == CostUpload.Status.ACCEPTED:
+            job.state = IncostJob.State.ACCEPTED
+            _groups_record(job, upload)
+        else:
+            refusal = first_refusal(_issues_of(upload)) or Refusal(
+                "ic300", "The upload was not stored.", None
+            )
+            job.state, job.error_code, job.error_message = (
+                IncostJob.State.REFUSED,
+                refusal.code,
+                refusal.message,
+            )
+        job.save()
+    if job.state == IncostJob.State.ACCEPTED:
+        incost_send_soon(network_id=job.network_id, app_pk=job.app_id)
+    return job
+
+
+def _issues_of(upload: CostUpload) -> list[Issue]:
+    stored = CostIssue.objects.filter(upload=upload, severity=CostIssue.Severity.ERROR)
+    return [
+        Issue(row, field, code, message)
+        for row, field, code, message in stored.values_list("row", "field", "code", "message")
+    ]
+
+
+def _groups_record(job: IncostJob, upload: CostUpload) -> None:
+    """The groups the upload stored, with the hash of the content it gave each."""
+    counts = (
+        CostRow.objects.filter(network=job.network, app=job.app, upload=upload)
+        .values_list("date", "media_source")
+        .annotate(rows=Count("pk"))
+    )
+    groups = {(date, source): rows for date, source, rows in counts}
+    if not groups:
+        return
+    dates = [date for date, _ in groups]
+    job.date_from, job.date_to = min(dates), max(dates)
+    hashes = cost_group_hashes(network=job.network, app=job.app, date_from=job.date_from, date_to=job.date_to)
+    IncostJobGroup.objects.bulk_create(
+        IncostJobGroup(
+            job=job, date=date, media_source=source, content_hash=hashes[(date, source)], row_count=rows
+        )
+        for (date, source), rows in groups.items()
+    )
+    agencies = CostRow.objects.filter(
+        network=job.network, app=job.app, date__gte=job.date_from, date__lte=job.date_to, upload=upload
+    ).exclude(af_prt="")
+    job.agency = ",".join(sorted(set(agencies.values_list("af_prt", flat=True))))[:200]
+
+
+def incost_job_nudge(job: IncostJob, *, now: datetime.datetime | None = None) -> None:
+    """Queue a received job again when no worker stored it in time (Redis lost its job)."""
+    now = now or timezone.now()
+    if job.state == IncostJob.State.RECEIVED and now - job.created_at > INGEST_STALE:
+        _enqueue(INGEST, job.pk)
+
+
+def incost_send_soon(*, network_id: int, app_pk: int) -> bool:
+    """Plan the app's changed cost after INCOST_COMPAT_SEND_DELAY_SECONDS: the uploads for one app
+    within that time share one plan (one job id per app and slot), so a caller's many small calls
+    become as few AppsFlyer requests as the size limit allows. A lost job: the schedule covers it."""
+    delay = settings.INCOST_COMPAT_SEND_DELAY_SECONDS
+    if delay <= 0:
+        return _enqueue(SEND, network_id, app_pk)
+    slot = (int(timezone.now().timestamp()) // delay + 1) * delay
+    return _enqueue(
+        SEND,
+        network_id,
+        app_pk,
+        at=datetime.datetime.fromtimestamp(slot, datetime.UTC),
+        job_id=f"incost-compat-send-{network_id}-{app_pk}-{slot}",
+    )
+
+
+def incost_send_plan(*, network_id: int, app_pk: int) -> str:
+    """Send the app's changed cost now, as Send now would for the app (within the real budget)."""
+    network = Network.objects.get(pk=network_id)
+    app = App.objects.filter(network=network, pk=app_pk).first()
+    if app is None:
+        return "The app is gone."
+    return send_plan_create(network=network, trigger=Trigger.MANUAL, app_ids=[app.app_id]).summary()
