@@ -66,8 +66,9 @@ class IncostJob(models.Model):
     app = models.ForeignKey("networks.App", on_delete=models.CASCADE, related_name="+")
     key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
+    # Stored uncompressed (PostgreSQL: STORAGE EXTERNAL): it lives for seconds, and compressing a
+    # megabyte would cost the caller's answer more than writing it.
     body = models.BinaryField(default=b"")
-    body_codec = models.CharField(max_length=8, blank=True, default="")
     body_bytes = models.PositiveIntegerField(default=0)
     upload = models.ForeignKey(
         "costs.CostUpload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -82,7 +83,7 @@ class IncostJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "created_at"], name="incostjob_state_created")]
+        indexes = [models.Index(fields=["app", "state", "created_at"], name="incostjob_app_waiting")]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.state})"

@@ -25,10 +25,12 @@ from incost_portal.submissions.services.planning import send_plan_create
 logger = logging.getLogger(__name__)
 
 QUEUE = "incost"
-INGEST = "incost_portal.api.incost_compat.jobs.incost_job_ingest_job"
+INGEST = "incost_portal.api.incost_compat.jobs.incost_jobs_ingest_job"
 SEND = "incost_portal.api.incost_compat.jobs.incost_send_plan_job"
 # A received body no worker has stored after this long (Redis lost its job): queued again.
 INGEST_STALE = datetime.timedelta(minutes=2)
+# One ingest job at a time per app: while its marker lives, a new upload adds none.
+INGEST_MARKER_SECONDS = 600
 
 
 def incost_upload_receive(
@@ -38,7 +40,7 @@ def incost_upload_receive(
 
     A body AppsFlyer refuses at once (ic416, ic213) is refused here the same way, nothing kept. A
     body with any other error is a job with that error (nothing stored: AppsFlyer refuses the whole
-    request). A clean body waits in its job for a worker to store and accept it (`incost_job_ingest`):
+    request). A clean body waits in its job for a worker to store and accept it (`incost_jobs_ingest`):
     the caller is answered in the time of one validation pass."""
     first = FirstError()
     cost_file_check(
@@ -60,10 +62,29 @@ def incost_upload_receive(
         return job
     job.body = body  # kept as sent, for moments only: the worker stores it as a cost upload
     job.save()
-    if not _enqueue(INGEST, job.pk):
-        incost_job_ingest(job_id=job.pk)  # without Redis, stored now rather than never
+    if not _ingest_soon(app_pk=app.pk):
+        incost_jobs_ingest(app_pk=app.pk)  # without Redis, stored now rather than never
         job.refresh_from_db()
     return job
+
+
+def _marker(app_pk: int) -> str:
+    return f"incost:ingest:{app_pk}"
+
+
+def _ingest_soon(*, app_pk: int, again: bool = False) -> bool:
+    """Queue the app's ingest job unless one is queued or running (it takes every waiting body of
+    the app, oldest first); False when Redis cannot be reached."""
+    try:
+        queue = django_rq.get_queue(QUEUE)
+        if again:
+            queue.connection.delete(_marker(app_pk))
+        if queue.connection.set(_marker(app_pk), "1", nx=True, ex=INGEST_MARKER_SECONDS):
+            queue.enqueue(INGEST, app_pk)
+    except redis.RedisError as error:
+        logger.warning("Could not queue the InCost endpoint's ingest: %s", type(error).__name__)
+        return False
+    return True
 
 
 def _enqueue(function: str, *args: object, **options: object) -> bool:
@@ -80,16 +101,38 @@ def _enqueue(function: str, *args: object, **options: object) -> bool:
     return True
 
 
-def incost_job_ingest(*, job_id: int) -> IncostJob | None:
-    """Store a received job's body as a cost upload of its app, accepted (it replaces the groups it
-    covers), through the upload page's service; or record the error that blocks it (a day may have
-    left the window since it was received). Then its app's changed cost is sent soon. Returns the
-    job, or None when it was not waiting (another worker took it)."""
+def incost_jobs_ingest(*, app_pk: int) -> int:
+    """Store every waiting body of an app, oldest first (a later upload of a group must replace an
+    earlier one, as at AppsFlyer), then let the next upload queue a new ingest job. Returns how
+    many were stored or refused."""
+    done = 0
+    while True:
+        while incost_job_ingest_next(app_pk=app_pk) is not None:
+            done += 1
+        try:
+            connection = django_rq.get_queue(QUEUE).connection
+            connection.delete(_marker(app_pk))
+            # An upload that came while the marker still stood queued nothing: take it now.
+            waiting = IncostJob.objects.filter(app_id=app_pk, state=IncostJob.State.RECEIVED).exists()
+            if not (waiting and connection.set(_marker(app_pk), "1", nx=True, ex=INGEST_MARKER_SECONDS)):
+                return done
+        except redis.RedisError:
+            return done
+
+
+def incost_job_ingest_next(*, app_pk: int) -> IncostJob | None:
+    """Store the app's oldest waiting body as a cost upload of the app, accepted (it replaces the
+    groups it covers), through the upload page's service; or record the error that blocks it now (a
+    day may have left the window since it was received). Then the app's changed cost is sent soon.
+    Returns the job, or None when none waits."""
     with transaction.atomic():
+        # One ingester per app at a time, whatever the number of workers: bodies are stored in the
+        # order they were received.
+        App.objects.select_for_update().filter(pk=app_pk).first()
         job = (
-            IncostJob.objects.select_for_update()
-            .select_related("network", "app")
-            .filter(pk=job_id, state=IncostJob.State.RECEIVED)
+            IncostJob.objects.select_related("network", "app")
+            .filter(app_id=app_pk, state=IncostJob.State.RECEIVED)
+            .order_by("created_at", "id")
             .first()
         )
         if job is None:
@@ -160,7 +203,7 @@ def incost_job_nudge(job: IncostJob, *, now: datetime.datetime | None = None) ->
     """Queue a received job again when no worker stored it in time (Redis lost its job)."""
     now = now or timezone.now()
     if job.state == IncostJob.State.RECEIVED and now - job.created_at > INGEST_STALE:
-        _enqueue(INGEST, job.pk)
+        _ingest_soon(app_pk=job.app_id, again=True)
 
 
 def incost_send_soon(*, network_id: int, app_pk: int) -> bool:
