@@ -67,13 +67,18 @@ def test_a_row_error_gives_a_job_in_validation_error_with_the_sandboxs_code_and_
     data = json.dumps(rows).encode()
     sandbox_answer, portal_answer = compat.sandbox.upload(IOS, data), compat.write.upload(IOS, data)
     same(sandbox_answer, portal_answer)
+    # As at AppsFlyer, the rows are judged after the answer: in progress until a worker has.
+    assert final_status(compat.write, IOS, portal_answer).json()["status"] == "In progress"
+    queued_jobs_run()
     sandbox_status = final_status(compat.sandbox, IOS, sandbox_answer)
     portal_status = final_status(compat.write, IOS, portal_answer)
     same(sandbox_status, portal_status)
     assert (portal_status.json()["status"], code_of(portal_status)) == ("Validation error", code)
     assert portal_status.json()["error"]["error_message"]
     assert not CostRow.objects.filter(network=compat.wired.network).exists()
-    assert not CostUpload.objects.filter(network=compat.wired.network).exists()
+    # The upload page's service judged it: the Uploads page shows it with its issues.
+    upload = CostUpload.objects.get(network=compat.wired.network)
+    assert (upload.source, upload.status) == (CostUpload.Source.API, CostUpload.Status.INVALID)
 
 
 @pytest.mark.parametrize("data", BAD_BODIES)

@@ -1,13 +1,17 @@
-"""How an InCost-compatible upload is judged: the portal's own validation (the upload page's), read
-as AppsFlyer answers.
+"""How an InCost-compatible upload is judged, as AppsFlyer answers it.
 
 AppsFlyer refuses some bodies at once (ic416: not a JSON array of objects; ic213: a media source
-not registered for the network) and reports the rest as the job's "Validation error", the first
-problem deciding the code. The portal's own codes (pv1xx) are told with the code AppsFlyer gives for
-the same problem."""
+not registered for the network) and reports everything else later, as the job's "Validation error",
+the first problem deciding the code. So does the portal: `body_refusal` decides only those at-once
+answers, in the time of a JSON parse; the portal's own validation (the upload page's) judges every
+row when a worker stores the body, and its first error (`first_refusal`) is the job's. The portal's
+own codes (pv1xx) are told with the code AppsFlyer gives for the same problem."""
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import orjson
 
 from incost_portal.costs.issues import Issue
 from incost_portal.incost.codes import MESSAGES
@@ -61,3 +65,34 @@ def first_refusal(issues: Iterable[Issue]) -> Refusal | None:
     for issue in issues:
         first(issue)
     return first.refusal()
+
+
+def body_refusal(body: bytes, *, media_sources: frozenset[str]) -> Refusal | None:
+    """What AppsFlyer answers at once: ic416 for a body that is not a JSON array of row objects,
+    ic213 for a media source not registered for the network (415); None when the body may go on."""
+    data = body.removeprefix(b"\xef\xbb\xbf")  # a BOM, as the upload page reads files
+    try:
+        rows = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        # NaN, huge integers: the portal's exact reader takes them (and judges their values later).
+        try:
+            rows = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            where = (
+                f" ({error.msg} at line {error.lineno}, column {error.colno})"
+                if isinstance(error, json.JSONDecodeError)
+                else ""
+            )
+            return Refusal("ic416", f"{MESSAGES['ic416']} Not valid JSON{where}.", 422)
+    if not isinstance(rows, list) or not rows or not all(isinstance(row, dict) for row in rows):
+        return Refusal("ic416", f"{MESSAGES['ic416']} The body must be a JSON array of row objects.", 422)
+    for number, row in enumerate(rows, start=1):
+        source = row.get("media_source")
+        if isinstance(source, str) and source and source not in media_sources:
+            return Refusal(
+                "ic213",
+                f"{MESSAGES['ic213'].replace('XXX', source)} Row {number}: register it on Settings → Media "
+                "sources if AppsFlyer registered it for your network.",
+                415,
+            )
+    return None

@@ -11,14 +11,14 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from incost_portal.api.incost_compat.checks import FirstError, Refusal, first_refusal
+from incost_portal.api.incost_compat.checks import Refusal, body_refusal, first_refusal
 from incost_portal.api.models import ApiKey, IncostJob, IncostJobGroup
 from incost_portal.costs.issues import Issue
 from incost_portal.costs.models import CostIssue, CostRow, CostUpload
-from incost_portal.costs.selectors import cost_group_hashes, network_rules
+from incost_portal.costs.selectors import cost_group_hashes
 from incost_portal.costs.services import cost_upload_create
-from incost_portal.costs.validation import cost_file_check
-from incost_portal.networks.models import App, Network
+from incost_portal.networks.models import App, MediaSource, Network
+from incost_portal.networks.selectors import media_source_list
 from incost_portal.submissions.models import Trigger
 from incost_portal.submissions.services.planning import send_plan_create
 
@@ -33,35 +33,18 @@ INGEST_STALE = datetime.timedelta(minutes=2)
 INGEST_MARKER_SECONDS = 600
 
 
-def incost_upload_receive(
-    *, key: ApiKey, app: App, body: bytes, now: datetime.datetime | None = None
-) -> IncostJob | Refusal:
-    """Judge an upload with the portal's validation and keep it as a job, or refuse it at once.
+def incost_upload_receive(*, key: ApiKey, app: App, body: bytes) -> IncostJob | Refusal:
+    """Keep an upload as a job, or refuse it at once as AppsFlyer would (ic416, ic213: nothing kept).
 
-    A body AppsFlyer refuses at once (ic416, ic213) is refused here the same way, nothing kept. A
-    body with any other error is a job with that error (nothing stored: AppsFlyer refuses the whole
-    request). A clean body waits in its job for a worker to store and accept it (`incost_jobs_ingest`):
-    the caller is answered in the time of one validation pass."""
-    first = FirstError()
-    cost_file_check(
-        io.BytesIO(body),
-        rules=network_rules(network=app.network),
-        on_issue=first,
-        now=now,
-        file_format="json",
-        request_app=app.app_id,
-    )
-    refusal = first.refusal()
-    if refusal is not None and refusal.http_status is not None:
-        return refusal
-    job = IncostJob(network=app.network, app=app, key=key, body_bytes=len(body))
+    The body waits in its job for a worker to check it with the portal's validation and store it,
+    accepted (`incost_jobs_ingest`), as AppsFlyer checks rows after it answered: the caller is
+    answered in about the time of a JSON parse, however many calls it makes."""
+    registered = media_source_list(network=app.network, kind=MediaSource.Kind.MEDIA_SOURCE)
+    refusal = body_refusal(body, media_sources=frozenset(registered.values_list("name", flat=True)))
     if refusal is not None:
-        job.state, job.error_code, job.error_message = IncostJob.State.REFUSED, refusal.code, refusal.message
-        job.ingested_at = timezone.now()
-        job.save()
-        return job
-    job.body = body  # kept as sent, for moments only: the worker stores it as a cost upload
-    job.save()
+        return refusal
+    # Kept as sent, for moments only: the worker stores it as a cost upload and drops it here.
+    job = IncostJob.objects.create(network=app.network, app=app, key=key, body=body, body_bytes=len(body))
     if not _ingest_soon(app_pk=app.pk):
         incost_jobs_ingest(app_pk=app.pk)  # without Redis, stored now rather than never
         job.refresh_from_db()
