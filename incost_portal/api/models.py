@@ -52,8 +52,8 @@ class ApiKey(models.Model):
 class IncostJob(models.Model):
     """One upload to the InCost-compatible endpoint (/incost/): the job id its caller polls.
 
-    The body waits here (compressed) until a worker checks and stores it as a cost upload; then it
-    is dropped (the upload keeps the file). Its status is the portal's view of the groups it
+    The body waits here until a worker checks and stores it as a cost upload; then it is dropped
+    (the upload keeps the file). Its status is the portal's view of the groups it
     carried (`incost_portal.api.incost_compat.selectors.incost_job_status`)."""
 
     class State(models.TextChoices):
@@ -66,9 +66,10 @@ class IncostJob(models.Model):
     app = models.ForeignKey("networks.App", on_delete=models.CASCADE, related_name="+")
     key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
-    # Stored uncompressed (PostgreSQL: STORAGE EXTERNAL): it lives for seconds, and compressing a
-    # megabyte would cost the caller's answer more than writing it.
-    body = models.BinaryField(default=b"")
+    # The body as received, until a worker stores it as a cost upload (which keeps its own copy):
+    # a file, as uploaded files are, since writing a megabyte into the database costs the caller's
+    # answer several times the parse.
+    body = models.FileField(upload_to="incost_jobs/%Y/%m/", max_length=300, blank=True)
     body_bytes = models.PositiveIntegerField(default=0)
     upload = models.ForeignKey(
         "costs.CostUpload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
 from django.test import override_settings
 
 from incost_portal.api.models import ApiKey, IncostJob
@@ -124,10 +125,13 @@ def test_a_clean_upload_is_stored_as_an_accepted_upload_of_the_app(compat: Compa
     job = IncostJob.objects.get(code=answer.json()["job_id"])
     status = compat.write.status(IOS, answer.json()["job_id"]).json()
     assert status["status"] == "In progress" and status["matched_records_percentage"] is None
-    queued_jobs_run()  # the worker stores it (and plans its send: no token in flight yet)
+    waiting = job.body.name
+    assert default_storage.exists(waiting)
+    queued_jobs_run()  # the worker stores it (and plans its send)
     job.refresh_from_db()
+    assert not default_storage.exists(waiting)  # the upload keeps its own copy
     assert job.state == IncostJob.State.ACCEPTED and job.upload and job.upload.source == CostUpload.Source.API
-    assert job.upload.status == CostUpload.Status.ACCEPTED and job.body == b""
+    assert job.upload.status == CostUpload.Status.ACCEPTED and not job.body
     assert job.key == ApiKey.objects.get(network=compat.wired.network, name="write key")
     assert compat.wired.portal_totals() == {
         (IOS, today(1), "acme_int"): Decimal("12.5"),

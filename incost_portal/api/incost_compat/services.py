@@ -1,12 +1,13 @@
 """Writes of the InCost-compatible endpoint: an upload received, stored by a worker, then sent."""
 
 import datetime
-import io
 import logging
 
 import django_rq
 import redis
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -44,7 +45,9 @@ def incost_upload_receive(*, key: ApiKey, app: App, body: bytes) -> IncostJob | 
     if refusal is not None:
         return refusal
     # Kept as sent, for moments only: the worker stores it as a cost upload and drops it here.
-    job = IncostJob.objects.create(network=app.network, app=app, key=key, body=body, body_bytes=len(body))
+    job = IncostJob(network=app.network, app=app, key=key, body_bytes=len(body))
+    job.body.save(f"{job.code}.json", ContentFile(body), save=False)
+    job.save()
     if not _ingest_soon(app_pk=app.pk):
         incost_jobs_ingest(app_pk=app.pk)  # without Redis, stored now rather than never
         job.refresh_from_db()
@@ -120,17 +123,19 @@ def incost_job_ingest_next(*, app_pk: int) -> IncostJob | None:
         )
         if job is None:
             return None
-        upload = cost_upload_create(
-            network=job.network,
-            user=None,
-            file=io.BytesIO(bytes(job.body)),
-            name=f"InCost endpoint {job.app.app_id} {str(job.code)[:8]}.json",
-            source=CostUpload.Source.API,
-            file_format="json",
-            app=job.app,
-            accept=True,
-        )
-        job.upload, job.body, job.ingested_at = upload, b"", timezone.now()
+        with job.body.open("rb") as body:
+            upload = cost_upload_create(
+                network=job.network,
+                user=None,
+                file=body,
+                name=f"InCost endpoint {job.app.app_id} {str(job.code)[:8]}.json",
+                source=CostUpload.Source.API,
+                file_format="json",
+                app=job.app,
+                accept=True,
+            )
+        kept = job.body.name
+        job.upload, job.body, job.ingested_at = upload, "", timezone.now()
         if upload.status == CostUpload.Status.ACCEPTED:
             job.state = IncostJob.State.ACCEPTED
             _groups_record(job, upload)
@@ -144,6 +149,8 @@ def incost_job_ingest_next(*, app_pk: int) -> IncostJob | None:
                 refusal.message,
             )
         job.save()
+        # The upload keeps its own copy; this one goes once the job's new state is committed.
+        transaction.on_commit(lambda: default_storage.delete(kept))
     if job.state == IncostJob.State.ACCEPTED:
         incost_send_soon(network_id=job.network_id, app_pk=job.app_id)
     return job
