@@ -220,3 +220,23 @@ def incost_send_plan(*, network_id: int, app_pk: int) -> str:
     if app is None:
         return "The app is gone."
     return send_plan_create(network=network, trigger=Trigger.MANUAL, app_ids=[app.app_id]).summary()
+
+
+def incost_jobs_recover(*, now: datetime.datetime | None = None) -> int:
+    """Queue again the ingest of every app whose bodies wait longer than INGEST_STALE (Redis lost
+    the job, or a worker died holding its marker): run every minute by RQ cron. Returns the apps."""
+    before = (now or timezone.now()) - INGEST_STALE
+    waiting = IncostJob.objects.filter(state=IncostJob.State.RECEIVED, created_at__lt=before)
+    apps = list(waiting.values_list("app_id", flat=True).distinct())
+    for app_pk in apps:
+        _ingest_soon(app_pk=app_pk, again=True)
+    return len(apps)
+
+
+def incost_jobs_prune(*, now: datetime.datetime | None = None, batch: int = 500) -> int:
+    """Remove the ended jobs of the InCost-compatible endpoint RETENTION_FAILED_PAYLOAD_DAYS after
+    they were received (their status is no longer read; the uploads they made stay); one batch."""
+    before = (now or timezone.now()) - datetime.timedelta(days=settings.RETENTION_FAILED_PAYLOAD_DAYS)
+    ended = IncostJob.objects.filter(created_at__lt=before).exclude(state=IncostJob.State.RECEIVED)
+    ids = list(ended.order_by("id").values_list("id", flat=True)[:batch])
+    return IncostJob.objects.filter(id__in=ids).delete()[1].get("api.IncostJob", 0) if ids else 0
