@@ -227,6 +227,9 @@ def test_other_methods_and_paths_answer_as_the_sandbox(compat: Compat) -> None:
     upload_path = f"incost-uploader/v1/data/app/{IOS}"
     same(compat.sandbox.call("GET", upload_path), answer := compat.write.call("GET", upload_path))
     assert answer.status_code == 405
+    for path in (f"incost-jobstatus/v1/data/app/{IOS}/job/x", APPS):
+        same(compat.sandbox.call("POST", path, b"[]"), answer := compat.write.call("POST", path, b"[]"))
+        assert answer.status_code == 405
     same(compat.sandbox.call("GET", "nothing/here"), answer := compat.write.call("GET", "nothing/here"))
     assert answer.status_code == 404
 
