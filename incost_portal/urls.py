@@ -14,6 +14,7 @@ network_patterns = [
     path("costs/", include("incost_portal.costs.urls")),
     path("jobs/", include("incost_portal.submissions.urls")),
     path("", include("incost_portal.onboarding.urls")),
+    path("settings/api-keys/", include("incost_portal.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("n/<uuid:network_code>/", include(network_patterns)),
     path("api/v1/", api_urls()),
     re_path(r"^api/v1/(?P<rest>.*)$", api_path_unknown),
+    path("incost/", include("incost_portal.api.incost_compat.urls")),
     path("admin/", admin.site.urls),
     path("admin/rq/", include("django_rq.urls")),
     path("healthz", runtime_views.healthz, name="healthz"),

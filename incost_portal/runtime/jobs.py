@@ -3,6 +3,7 @@
 from django.core.management import call_command
 
 from incost_portal.api.idempotency import idempotent_requests_prune
+from incost_portal.api.incost_compat.services import incost_jobs_prune
 from incost_portal.costs.services import cost_upload_files_prune
 from incost_portal.submissions.services.retention import (
     submission_events_summarise,
@@ -30,6 +31,7 @@ def storage_prune() -> dict[str, int]:
         "status reads removed": submission_events_summarise,
         "upload files removed": cost_upload_files_prune,
         "idempotency keys removed": idempotent_requests_prune,
+        "InCost endpoint jobs removed": incost_jobs_prune,
     }
     done = dict.fromkeys(steps, 0)
     for name, step in steps.items():

@@ -23,6 +23,7 @@ MODULES = [
     "tests.bench.bounded",
     "tests.bench.storage",
     "tests.bench.api",
+    "tests.bench.incost_compat",
 ]
 
 
