@@ -12,6 +12,7 @@ from django.conf import settings  # noqa: E402
 from rq import cron  # noqa: E402
 
 from incost_portal.alerts.jobs import alerts_digest_job, alerts_evaluate_job  # noqa: E402
+from incost_portal.api.incost_compat.jobs import incost_jobs_recover_job  # noqa: E402
 from incost_portal.incost.jobs import app_list_sync_all  # noqa: E402
 from incost_portal.runtime.jobs import sessions_clear, storage_prune  # noqa: E402
 from incost_portal.submissions.jobs import schedules_run_job, submissions_dispatch_job  # noqa: E402
@@ -26,6 +27,12 @@ cron.register(
 )
 cron.register(schedules_run_job, "incost", cron="* * * * *", name="schedules_run")
 cron.register(app_list_sync_all, "incost", cron="7 */6 * * *", name="app_list_sync_all")
+cron.register(
+    incost_jobs_recover_job,
+    "incost",
+    interval=settings.DISPATCH_INTERVAL_SECONDS,
+    name="incost_jobs_recover",
+)
 cron.register(
     alerts_evaluate_job,
     "default",

@@ -156,6 +156,9 @@ PASSWORD_RESET_WINDOW_SECONDS = 3600
 # The portal's API (/api/v1/ and /incost/): calls a minute per key before 429 with Retry-After;
 # 0 turns the limit off.
 API_KEY_CALLS_PER_MINUTE = env_int("API_KEY_CALLS_PER_MINUTE", 300, minimum=0)
+# Uploads to the InCost-compatible endpoint are sent after this many seconds, so the calls for one
+# app within it share one plan (and as few AppsFlyer requests as the size limit allows); 0: at once.
+INCOST_COMPAT_SEND_DELAY_SECONDS = env_int("INCOST_COMPAT_SEND_DELAY_SECONDS", 60, minimum=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

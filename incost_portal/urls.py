@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from incost_portal.api.rest import api, api_path_unknown
+from incost_portal.api.rest import api_path_unknown, api_urls
 from incost_portal.dashboard import views as dashboard_views
 from incost_portal.networks import views as network_views
 from incost_portal.runtime import views as runtime_views
@@ -14,6 +14,7 @@ network_patterns = [
     path("costs/", include("incost_portal.costs.urls")),
     path("jobs/", include("incost_portal.submissions.urls")),
     path("", include("incost_portal.onboarding.urls")),
+    path("settings/api-keys/", include("incost_portal.api.urls")),
     path("", include("incost_portal.alerts.urls")),
 ]
 
@@ -22,8 +23,9 @@ urlpatterns = [
     path("accounts/", include("incost_portal.accounts.urls")),
     path("invitations/<str:secret>/", network_views.invitation_accept, name="invitation_accept"),
     path("n/<uuid:network_code>/", include(network_patterns)),
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls()),
     re_path(r"^api/v1/(?P<rest>.*)$", api_path_unknown),
+    path("incost/", include("incost_portal.api.incost_compat.urls")),
     path("admin/", admin.site.urls),
     path("admin/rq/", include("django_rq.urls")),
     path("healthz", runtime_views.healthz, name="healthz"),

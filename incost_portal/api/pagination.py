@@ -9,8 +9,10 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.db.models import Q, QuerySet
-from ninja import Schema
+from ninja import Field, Schema
 
 from incost_portal.api.errors import ApiError
 
@@ -22,6 +24,17 @@ MAX_LIMIT = 1000
 class Page(Schema, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+
+class PageParams(Schema):
+    """A list's query parameters: where to go on from, and how many items a page."""
+
+    cursor: str | None = Field(
+        None, description="The `next_cursor` of the page before; none: the first page."
+    )
+    limit: int | None = Field(
+        None, ge=1, le=MAX_LIMIT, description=f"Items a page (default {DEFAULT_LIMIT})."
+    )
 
 
 def cursor_encode(values: Sequence[Any]) -> str:
@@ -62,8 +75,16 @@ def paginate(
             for earlier, value in zip(fields[:i], values[:i], strict=False):
                 step &= Q(**{earlier: value})
             after |= step
-        queryset = queryset.filter(after)
-    rows = list(queryset[: limit + 1])
+        try:
+            queryset = queryset.filter(after)
+            rows = list(queryset[: limit + 1])
+        except (DjangoValidationError, ValueError, TypeError, OverflowError, DataError):
+            # A cursor decoded but not one of this list's (values of the wrong kind or size).
+            raise ApiError(
+                422, "invalid_request", "cursor: not a cursor this list gave out; start without one."
+            ) from None
+    else:
+        rows = list(queryset[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = cursor_encode([_value(rows[-1], name) for name in fields]) if more and rows else None

@@ -6,16 +6,32 @@ may only read; anything else needs a `write` key. Each key has its own calls-a-m
 Routes live in `incost_portal.api.routes`, a router per resource added below; each is a thin call
 into a service or selector."""
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from incost_portal.api.auth import KeyAuth
 from incost_portal.api.errors import ApiError
-from incost_portal.api.routes import alert_channels, alerts, apps
+from incost_portal.api.routes import (
+    alert_channels,
+    alerts,
+    apps,
+    costs,
+    groups,
+    jobs,
+    media_sources,
+    schedule,
+    sends,
+    status,
+    uploads,
+)
 from incost_portal.api.services import KeyRefused
 
 logger = logging.getLogger(__name__)
@@ -77,9 +93,16 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", str(exc) or "Not found in this network.")
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "too_large", "The body is larger than this operation reads.")
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, "error", str(exc))
+    # django-ninja's own: 400 for a body that is not JSON.
+    code = "invalid_request" if exc.status_code == 400 else "error"
+    return _error(request, exc.status_code, code, str(exc))
 
 
 @api.exception_handler(Exception)
@@ -88,11 +111,52 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 500, "server_error", "The portal failed to answer; the failure is logged.")
 
 
+def _in_shape(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every API view, wrapped: a wrong method is django-ninja's bare 405, said here in the error
+    shape; a NUL in a query parameter (which PostgreSQL refuses in any text) is a 422 before any
+    query is made."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return _error(request, 422, "invalid_request", f"{name}: NUL characters are not allowed.")
+        response = view(request, *args, **kwargs)
+        shaped = response.get("Content-Type", "").startswith("application/json")
+        if response.status_code == 405 and not shaped:
+            allowed = response.get("Allow", "")
+            answer = _error(
+                request, 405, "method_not_allowed", f"{request.method} is not allowed here; use {allowed}."
+            )
+            answer["Allow"] = allowed
+            return answer
+        return response
+
+    return wrapped
+
+
+def api_urls() -> tuple[list[Any], str, str]:
+    """The API's URL patterns (for urls.py), each view wrapped by `_in_shape`."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = _in_shape(pattern.callback)
+    return patterns, app_name, namespace
+
+
 def api_path_unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other path under /api/v1/: the API's 404, not the portal's HTML page."""
     return _error(request, 404, "not_found", f"No API operation at {request.path}; see /api/v1/docs.")
 
 
 api.add_router("/apps", apps.router)
+api.add_router("/costs", costs.router)
+api.add_router("/uploads", uploads.router)
+api.add_router("/groups", groups.router)
+api.add_router("/jobs", jobs.router)
+api.add_router("/sends", sends.router)
+api.add_router("/schedule", schedule.router)
+api.add_router("/media-sources", media_sources.router)
+api.add_router("/status", status.router)
 api.add_router("/alerts", alerts.router)
 api.add_router("/alert-channels", alert_channels.router)

@@ -44,7 +44,8 @@ MULTIPART_SLACK = 1024 * 1024
 
 
 # The machine ways in: a portal API key as Bearer, no session, no CSRF cookie.
-KEYED_PREFIXES = ("/api/v1/", "/incost/")
+INCOST_COMPAT_PREFIX = "/incost/"
+KEYED_PREFIXES = ("/api/v1/", INCOST_COMPAT_PREFIX)
 
 
 def keyed(request: HttpRequest) -> bool:
@@ -82,6 +83,12 @@ class RequestBodyGateMiddleware:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0  # Django reads nothing of a body whose length it cannot read
+        if request.path_info.startswith(INCOST_COMPAT_PREFIX) and declared > ANONYMOUS_BODY_MAX:
+            # The InCost-compatible views read no body before the key and the declared length
+            # passed (AppsFlyer's ic311 for over 1 MB); without a key, AppsFlyer's 401 unread.
+            if keyed(request):
+                return self.get_response(request)
+            return JsonResponse("Unauthorized: the token is missing or not valid.", status=401, safe=False)
         if declared > ANONYMOUS_BODY_MAX:
             limit = body_limit(request)
             if declared > limit:

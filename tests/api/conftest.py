@@ -8,7 +8,11 @@ import requests
 
 from incost_portal.api.models import Scope
 from incost_portal.api.services import api_key_create
+from incost_portal.networks.services import app_create, media_source_create, network_create
+from tests.api.incost_compat import Compat, Speaker
 from tests.cast import Cast
+from tests.sandbox.running import Sandbox
+from tests.wiring import Wired
 
 
 @dataclass
@@ -59,4 +63,27 @@ def keys(live_server: Any, cast: Cast) -> Keys:
         read=client(cast.network, Scope.READ),
         other=client(cast.other_network, Scope.WRITE),
         anonymous=ApiClient(live_server.url, None),
+    )
+
+
+@pytest.fixture
+def compat(wired: Wired, sandbox: Sandbox, live_server: Any) -> Compat:
+    _, token = sandbox.partner(media_sources=("acme_int", "other_int"))
+    other = network_create(name="Other Ads", slug="other-ads")
+    app_create(network=other, app_id="com.other.app", name="Other App")
+    media_source_create(network=other, name="acme_int")
+    base = f"{live_server.url}/incost/"
+
+    def key(network: Any, scope: str) -> Speaker:
+        return Speaker(
+            base, api_key_create(network=network, name=f"{scope} key", scope=scope, user=None).secret
+        )
+
+    return Compat(
+        wired=wired,
+        sandbox=Speaker(sandbox.api_url, token),
+        write=key(wired.network, Scope.WRITE),
+        read=key(wired.network, Scope.READ),
+        other=key(other, Scope.WRITE),
+        anonymous=Speaker(base, None),
     )

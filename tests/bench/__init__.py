@@ -22,6 +22,8 @@ MODULES = [
     "tests.bench.pages",
     "tests.bench.bounded",
     "tests.bench.storage",
+    "tests.bench.api",
+    "tests.bench.incost_compat",
 ]
 
 
