@@ -6,14 +6,15 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from incost_portal.alerts.models import Channel
 from incost_portal.alerts.selectors import channel_list
 from incost_portal.alerts.services.channels import channel_create, channel_delete, channel_test
 from incost_portal.api.auth import key_of
 from incost_portal.api.errors import ApiError, not_found
-from incost_portal.api.pagination import Page, paginate
+from incost_portal.api.pagination import Page, PageParams, paginate
+from incost_portal.api.schemas import WRITE_ERRORS, answers
 
 router = Router(tags=["alert channels"])
 
@@ -55,21 +56,27 @@ def channel_out(channel: Channel, **extra: object) -> dict[str, object]:
     }
 
 
-def _channel(request: HttpRequest, channel_id: uuid.UUID) -> Channel:
-    channel = channel_list(network=key_of(request).network).filter(code=channel_id).first()
+def _channel(request: HttpRequest, channel_id: str) -> Channel:
+    try:
+        code = uuid.UUID(channel_id)
+    except ValueError:
+        raise not_found("alert channel") from None
+    channel = channel_list(network=key_of(request).network).filter(code=code).first()
     if channel is None:
         raise not_found("alert channel")
     return channel
 
 
-@router.get("", response=Page[ChannelOut], summary="List the network's alert channels")
-def channels_list(request: HttpRequest, cursor: str | None = None, limit: int | None = None) -> dict:
+@router.get("", response=answers({200: Page[ChannelOut]}), summary="List the network's alert channels")
+def channels_list(request: HttpRequest, page: Query[PageParams]) -> dict:
     return paginate(
-        channel_list(network=key_of(request).network), cursor=cursor, limit=limit, item=channel_out
+        channel_list(network=key_of(request).network), cursor=page.cursor, limit=page.limit, item=channel_out
     )
 
 
-@router.post("", response={201: ChannelCreated}, summary="Add an alert channel")
+@router.post(
+    "", response=answers({201: ChannelCreated}, WRITE_ERRORS, 400, 413), summary="Add an alert channel"
+)
 def channels_create(request: HttpRequest, payload: ChannelIn) -> Status[dict]:
     """A webhook's signing secret (`whsec_...`, Standard Webhooks) is in this answer only."""
     key = key_of(request)
@@ -82,15 +89,21 @@ def channels_create(request: HttpRequest, payload: ChannelIn) -> Status[dict]:
     return Status(201, channel_out(channel, secret=secret or None))
 
 
-@router.delete("/{uuid:channel_id}", response={204: None}, summary="Remove an alert channel")
-def channels_delete(request: HttpRequest, channel_id: uuid.UUID) -> Status[None]:
+@router.delete(
+    "/{channel_id}", response=answers({204: None}, WRITE_ERRORS, 404), summary="Remove an alert channel"
+)
+def channels_delete(request: HttpRequest, channel_id: str) -> Status[None]:
     key = key_of(request)
     channel_delete(network=key.network, channel=_channel(request, channel_id), actor=key.created_by)
     return Status(204, None)
 
 
-@router.post("/{uuid:channel_id}/test", response={202: TestQueued}, summary="Send a test message")
-def channels_test(request: HttpRequest, channel_id: uuid.UUID) -> Status[dict]:
+@router.post(
+    "/{channel_id}/test",
+    response=answers({202: TestQueued}, WRITE_ERRORS, 404),
+    summary="Send a test message",
+)
+def channels_test(request: HttpRequest, channel_id: str) -> Status[dict]:
     """The outcome appears in the channel's delivery log (Settings, Alerts). An email channel's
     test goes to the key's creator."""
     key = key_of(request)

@@ -4,14 +4,15 @@ import datetime
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from incost_portal.alerts.kinds import kind_label
 from incost_portal.alerts.messages import absolute
 from incost_portal.alerts.models import Condition
 from incost_portal.alerts.selectors import condition_list
 from incost_portal.api.auth import key_of
-from incost_portal.api.pagination import Page, paginate
+from incost_portal.api.pagination import Page, PageParams, paginate
+from incost_portal.api.schemas import answers
 
 router = Router(tags=["alerts"])
 
@@ -52,17 +53,21 @@ def alert_out(condition: Condition) -> AlertOut:
     )
 
 
-@router.get("", response=Page[AlertOut], summary="List the network's alerts")
+@router.get("", response=answers({200: Page[AlertOut]}), summary="List the network's alerts")
 def alerts_list(
     request: HttpRequest,
+    page: Query[PageParams],
     state: Literal["open", "resolved"] | None = None,
     kind: str = "",
-    cursor: str | None = None,
-    limit: int | None = None,
 ) -> dict:
     """Conditions (a problem from when it started to when it ended), newest first; `state=open`
     for what is wrong now. `url` is where in the portal to act."""
     conditions = condition_list(network=key_of(request).network, state=state or "", kind=kind)
     return paginate(
-        conditions, cursor=cursor, limit=limit, fields=("opened_at", "id"), descending=True, item=alert_out
+        conditions,
+        cursor=page.cursor,
+        limit=page.limit,
+        fields=("opened_at", "id"),
+        descending=True,
+        item=alert_out,
     )
