@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from incost_portal.alerts.models import Channel
 from incost_portal.api.models import ApiKey
 from incost_portal.audit.models import Action, AuditEvent
 from incost_portal.costs.models import CostRow, CostUpload
@@ -17,6 +18,7 @@ from incost_portal.networks.selectors import send_schedule_for
 from incost_portal.networks.services import api_token_set
 from incost_portal.submissions.models import State, Submission
 from incost_portal.submissions.services.sending import submission_applied_record
+from tests.alerts.builders import alert_channel
 from tests.api.conftest import Keys
 from tests.api.test_costs_push import ANDROID, IOS, JSON, incost
 from tests.api.test_keys import error_of
@@ -201,6 +203,8 @@ def test_a_read_key_is_refused_every_write_and_nothing_changes(keys: Keys, cast:
     push(keys, [incost(IOS, 2)])
     job = submission(cast.ios_app, State.APPLIED, day=day(2))
     ids = {"job_id": str(job.code), "source_id": str(cast.media_source.code), "upload_id": str(uuid.uuid4())}
+    ids["channel_id"] = str(alert_channel(cast.network).code)
+    before_channels = Channel.objects.count()
     writes = [(method, path) for method, path in operations(keys) if method != "GET"]
     assert len(writes) >= 6
     before = (CostUpload.objects.count(), Submission.objects.count(), MediaSource.objects.count())
@@ -212,12 +216,14 @@ def test_a_read_key_is_refused_every_write_and_nothing_changes(keys: Keys, cast:
         assert error_of(answer)["code"] == "forbidden"
     assert (CostUpload.objects.count(), Submission.objects.count(), MediaSource.objects.count()) == before
     assert list(SendSchedule.objects.values_list("send_times", flat=True)) == schedule
+    assert Channel.objects.count() == before_channels
 
 
 def test_another_networks_key_gets_404_for_every_object(keys: Keys, cast: Cast) -> None:
     upload = push(keys, [incost(IOS, 2)])["upload"]
     job = submission(cast.ios_app, State.APPLIED, day=day(2))
     ids = {"job_id": str(job.code), "source_id": str(cast.media_source.code), "upload_id": upload["id"]}
+    ids["channel_id"] = str(alert_channel(cast.network).code)
     with_ids = [(method, path) for method, path in operations(keys) if "{" in path]
     assert len(with_ids) >= 5
     for method, template in with_ids:
@@ -229,6 +235,7 @@ def test_another_networks_key_gets_404_for_every_object(keys: Keys, cast: Cast) 
         assert error_of(theirs)["code"] == "not_found" and theirs.json() == missing.json()
     assert MediaSource.objects.filter(pk=cast.media_source.pk).exists()
     assert Submission.objects.filter(network=cast.network).count() == 1
+    assert Channel.objects.filter(network=cast.network).count() == 1
 
 
 def test_a_wrong_method_and_bad_bodies_answer_in_the_error_shape(keys: Keys) -> None:
