@@ -2,6 +2,7 @@
 uploads and polls; the portal stores, plans, sends to the sandbox and reads AppsFlyer's answer
 (workers run in this process, RQ's burst SimpleWorker), and the job reaches Applied."""
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -46,11 +47,16 @@ def finished(client: InCostClient, job_id: str) -> JobStatus:
 def test_the_portals_client_uploads_through_the_portal_and_reaches_applied(
     compat: Compat, sandbox: Any
 ) -> None:
-    sandbox.post(
-        "/sandbox/clicks", {"app_id": IOS, "media_source": "acme_int", "campaign_id": "c1", "count": 5}
-    )
+    # Clicks stay in the session's sandbox: a campaign of this test's own, so no other test matches them.
+    clicked = f"k{uuid.uuid4().hex[:12]}"
+    clicks = {"app_id": IOS, "media_source": "acme_int", "campaign_id": clicked, "count": 5}
+    sandbox.post("/sandbox/clicks", clicks)
     client = client_of(compat)
-    rows = [incost_row(campaign_id="c1"), incost_row(campaign_id="c2"), incost_row(date=today(2), spend=4)]
+    rows = [
+        incost_row(campaign_id=clicked),
+        incost_row(campaign_id=f"{clicked}x"),
+        incost_row(campaign_id=clicked, date=today(2), spend=4),
+    ]
     accepted = client.upload(app_id=IOS, body=body(*rows))
     assert client.job_status(app_id=IOS, job_id=accepted.job_id).status == "In progress"
 
