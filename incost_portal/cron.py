@@ -13,6 +13,7 @@ from rq import cron  # noqa: E402
 
 from incost_portal.incost.jobs import app_list_sync_all  # noqa: E402
 from incost_portal.runtime.jobs import sessions_clear, storage_prune  # noqa: E402
+from incost_portal.sources.jobs import sources_run_due_job  # noqa: E402
 from incost_portal.submissions.jobs import schedules_run_job, submissions_dispatch_job  # noqa: E402
 
 cron.register(sessions_clear, "default", cron="17 3 * * *", name="sessions_clear")
@@ -25,3 +26,4 @@ cron.register(
 )
 cron.register(schedules_run_job, "incost", cron="* * * * *", name="schedules_run")
 cron.register(app_list_sync_all, "incost", cron="7 */6 * * *", name="app_list_sync_all")
+cron.register(sources_run_due_job, "default", cron="* * * * *", name="sources_run_due")
