@@ -48,7 +48,7 @@ def bucket_source(wired: Wired, s3: S3, **values: object) -> Source:
             "endpoint_url": s3.endpoint,
             "access_key_id": ACCESS_KEY_ID,
             **values,
-        },  # fmt: skip
+        },
         secret_key=SECRET_KEY,
     )
 
