@@ -14,6 +14,7 @@ network_patterns = [
     path("costs/", include("incost_portal.costs.urls")),
     path("jobs/", include("incost_portal.submissions.urls")),
     path("", include("incost_portal.onboarding.urls")),
+    path("settings/sources/", include("incost_portal.sources.urls")),
 ]
 
 urlpatterns = [
