@@ -15,7 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from incost_portal.api.auth import KeyAuth
 from incost_portal.api.errors import ApiError
-from incost_portal.api.routes import apps
+from incost_portal.api.routes import apps, sources
 from incost_portal.api.services import KeyRefused
 
 logger = logging.getLogger(__name__)
@@ -94,3 +94,4 @@ def api_path_unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
 
 
 api.add_router("/apps", apps.router)
+api.add_router("/sources", sources.router)
