@@ -43,8 +43,8 @@ def source_new(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
 
 
 @network_view(Access.ADMIN)
-def source_edit(request: HttpRequest, source_code: str, *, tenancy: Tenancy) -> HttpResponse:
-    source = tenant_object(tenancy, Source, code=source_code)
+def source_edit(request: HttpRequest, cost_source_code: str, *, tenancy: Tenancy) -> HttpResponse:
+    source = tenant_object(tenancy, Source, code=cost_source_code)
     form = SourceForm(request.POST or None, source=source)
     if request.method == "POST" and form.is_valid():
         try:
@@ -62,17 +62,17 @@ def source_edit(request: HttpRequest, source_code: str, *, tenancy: Tenancy) -> 
 
 @require_POST
 @network_view(Access.ADMIN)
-def source_remove(request: HttpRequest, source_code: str, *, tenancy: Tenancy) -> HttpResponse:
-    source = tenant_object(tenancy, Source, code=source_code)
+def source_remove(request: HttpRequest, cost_source_code: str, *, tenancy: Tenancy) -> HttpResponse:
+    source = tenant_object(tenancy, Source, code=cost_source_code)
     source_delete(source=source, user=request.user)
     messages.success(request, f"Source {source.name!r} deleted; the uploads it made stay in the history.")
     return redirect("sources:list", tenancy.network.code)
 
 
 @network_view(Access.READ)
-def source_detail(request: HttpRequest, source_code: str, *, tenancy: Tenancy) -> HttpResponse:
+def source_detail(request: HttpRequest, cost_source_code: str, *, tenancy: Tenancy) -> HttpResponse:
     """The source's settings in brief and its runs, newest first."""
-    source = tenant_object(tenancy, Source, code=source_code)
+    source = tenant_object(tenancy, Source, code=cost_source_code)
     page = Paginator(selectors.source_run_list(source=source), 50).get_page(request.GET.get("page"))
     live = any(not run.is_final for run in page.object_list)
     return render(request, "sources/detail.html", {"source": source, "page": page, "live": live})
@@ -80,9 +80,9 @@ def source_detail(request: HttpRequest, source_code: str, *, tenancy: Tenancy) -
 
 @require_POST
 @network_view(Access.WRITE)
-def source_fetch(request: HttpRequest, source_code: str, *, tenancy: Tenancy) -> HttpResponse:
+def source_fetch(request: HttpRequest, cost_source_code: str, *, tenancy: Tenancy) -> HttpResponse:
     """Fetch now, or Test (a dry run: the preview, nothing stored)."""
-    source = tenant_object(tenancy, Source, code=source_code)
+    source = tenant_object(tenancy, Source, code=cost_source_code)
     dry_run = request.POST.get("dry_run") == "1"
     run = source_run_request(source=source, user=request.user, dry_run=dry_run)
     messages.info(request, "Testing the source: nothing will be stored." if dry_run else "Fetching now.")
@@ -90,8 +90,10 @@ def source_fetch(request: HttpRequest, source_code: str, *, tenancy: Tenancy) ->
 
 
 @network_view(Access.READ)
-def run_detail(request: HttpRequest, source_code: str, run_code: str, *, tenancy: Tenancy) -> HttpResponse:
-    source = tenant_object(tenancy, Source, code=source_code)
+def run_detail(
+    request: HttpRequest, cost_source_code: str, run_code: str, *, tenancy: Tenancy
+) -> HttpResponse:
+    source = tenant_object(tenancy, Source, code=cost_source_code)
     run = tenant_object(tenancy, SourceRun.objects.filter(source=source), code=run_code)
     uploads = run.uploads.order_by("id")
     return render(request, "sources/run.html", {"source": source, "run": run, "uploads": uploads})
