@@ -18,6 +18,9 @@ class SourceAdmin(admin.ModelAdmin):
     )  # fmt: skip
     readonly_fields = ("network", "headers_shown", "secret_key_last4", "lease_until")
 
+    def has_add_permission(self, request: object) -> bool:
+        return False  # a source is made by its network (page or API), with its secrets encrypted
+
 
 @admin.register(SourceRun)
 class SourceRunAdmin(admin.ModelAdmin):
