@@ -94,3 +94,16 @@ def test_another_networks_key_gets_404_and_a_read_key_cannot_write(keys: Keys) -
     assert keys.read.post("/api/v1/sources", json={"name": "x", "kind": "https"}).status_code == 403
     assert keys.read.post(f"/api/v1/sources/{made['id']}/runs").status_code == 403
     assert keys.read.get(f"/api/v1/sources/{made['id']}").status_code == 200
+
+
+def test_characters_that_cannot_be_stored_answer_422(keys: Keys) -> None:
+    for body in (
+        {"name": "a\x00b"},
+        {"url_template": "https://r.example.com/\ud800"},
+        {"headers": {"X-Key": "v\x00"}},
+        {"column_mapping": {"Co\x00st": "spend"}},
+        {"secret_key": "k\ud800"},
+    ):
+        answer = create(keys, **body)
+        assert answer.status_code == 422, (body, answer.text)
+    assert not Source.objects.exists()

@@ -29,6 +29,8 @@ FIELDS = (
     "restatement_days", "every_hours", "on_problems",
 )  # fmt: skip
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+# NUL and lone surrogates cannot be stored (PostgreSQL refuses them) nor encoded.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 MAX_RESTATEMENT_DAYS = 90
 MAX_EVERY_HOURS = 24 * 7
 
@@ -59,7 +61,7 @@ def _headers_clean(headers: Mapping[str, str]) -> dict[str, str]:
         name, value = str(name).strip(), str(value).strip()
         if not _HEADER_NAME.fullmatch(name):
             raise ValidationError({"headers": f"{name!r} is not a valid header name."})
-        if not value or any(char in value for char in "\r\n\x00"):
+        if not value or any(char in value for char in "\r\n") or _UNSTORABLE.search(value):
             raise ValidationError({"headers": f"The header {name} needs a value on one line."})
         if name.lower() in ("host", "content-length", "transfer-encoding", "connection"):
             raise ValidationError({"headers": f"The portal sets {name} itself."})
@@ -70,6 +72,12 @@ def _headers_clean(headers: Mapping[str, str]) -> dict[str, str]:
 def _validated(values: dict[str, Any]) -> dict[str, Any]:
     """Every setting checked; ValidationError naming the field and what to give instead."""
     errors: dict[str, str] = {}
+    for name, value in values.items():
+        texts = [*value.keys(), *value.values()] if isinstance(value, dict) else [value]
+        if any(isinstance(text, str) and _UNSTORABLE.search(text) for text in texts):
+            errors[name] = "This holds a character that cannot be stored (NUL or a lone surrogate)."
+    if errors:
+        raise ValidationError(errors)
     values["name"] = str(values.get("name") or "").strip()[:100]
     if not values["name"]:
         errors["name"] = "Give the source a name, e.g. the report it pulls."
@@ -218,5 +226,7 @@ def _secrets_set(source: Source, *, headers: Mapping[str, str] | None, secret_ke
         source.headers_shown = {name: last_four(value) for name, value in cleaned.items()}
     if secret_key is not None:
         secret_key = secret_key.strip()
+        if _UNSTORABLE.search(secret_key):
+            raise ValidationError({"secret_key": "The secret key holds a character that cannot be stored."})
         source.secret_key_encrypted = token_vault.encrypt(secret_key) if secret_key else b""
         source.secret_key_last4 = last_four(secret_key)
