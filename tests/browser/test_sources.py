@@ -38,6 +38,11 @@ def test_admin_adds_tests_and_fetches_an_https_source(page, wired: Wired, settin
         page.goto(f"/n/{wired.network.code}/settings/")
         page.get_by_role("navigation", name="Settings").get_by_role("link", name="Cost sources").click()
         page.get_by_role("link", name="Add a source").click()
+        expect(page.get_by_label("Bucket", exact=True)).to_be_hidden()  # only the chosen kind's settings show
+        page.get_by_label("S3-compatible bucket").check()
+        expect(page.get_by_label("Bucket", exact=True)).to_be_visible()
+        expect(page.get_by_label("Report URL")).to_be_hidden()
+        page.get_by_label("HTTPS report").check()
         page.get_by_label("Name").fill("Daily report")
         page.get_by_label("Report URL").fill(reports.url("/daily.csv?from={date_from}&to={date_to}"))
         page.get_by_label("Request headers").fill("X-Api-Key: report-key-0042")
