@@ -152,14 +152,15 @@ def _pool(target: _Target, timeout: urllib3.Timeout) -> urllib3.HTTPConnectionPo
     )
 
 
-def _read(response: urllib3.BaseHTTPResponse, *, max_bytes: int, deadline: float, url: str) -> bytes:
+def _read(response: urllib3.BaseHTTPResponse, *, max_bytes: int, deadline: float, host: str) -> bytes:
+    # Messages name the host only: a URL's path or query may carry a secret (Slack's do).
     body = bytearray()
     for chunk in response.stream(CHUNK_BYTES):
         body.extend(chunk)
         if len(body) > max_bytes:
-            raise OutboundError(f"The answer of {url} is larger than {max_bytes} bytes.")
+            raise OutboundError(f"The answer of {host} is larger than {max_bytes} bytes.")
         if time.monotonic() > deadline:
-            raise OutboundError(f"{url} took too long to answer.")
+            raise OutboundError(f"{host} took too long to answer.")
     return bytes(body)
 
 
@@ -185,7 +186,7 @@ def fetch(
         target = check_url(url)
         left = deadline - time.monotonic()
         if left <= 0:
-            raise OutboundError(f"{url} took too long to answer.")
+            raise OutboundError(f"{target.host} took too long to answer.")
         pool = _pool(target, urllib3.Timeout(connect=min(left, 5.0), read=left))
         default_port = 443 if target.scheme == "https" else 80
         host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
@@ -203,7 +204,7 @@ def fetch(
                 assert_same_host=False,
             )
             try:
-                content = _read(response, max_bytes=max_bytes, deadline=deadline, url=url)
+                content = _read(response, max_bytes=max_bytes, deadline=deadline, host=target.host)
             finally:
                 response.release_conn()
         except urllib3.exceptions.HTTPError as error:
