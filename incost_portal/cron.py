@@ -14,6 +14,7 @@ from rq import cron  # noqa: E402
 from incost_portal.api.incost_compat.jobs import incost_jobs_recover_job  # noqa: E402
 from incost_portal.incost.jobs import app_list_sync_all  # noqa: E402
 from incost_portal.runtime.jobs import sessions_clear, storage_prune  # noqa: E402
+from incost_portal.sources.jobs import sources_run_due_job  # noqa: E402
 from incost_portal.submissions.jobs import schedules_run_job, submissions_dispatch_job  # noqa: E402
 
 cron.register(sessions_clear, "default", cron="17 3 * * *", name="sessions_clear")
@@ -32,3 +33,4 @@ cron.register(
     interval=settings.DISPATCH_INTERVAL_SECONDS,
     name="incost_jobs_recover",
 )
+cron.register(sources_run_due_job, "default", cron="* * * * *", name="sources_run_due")

@@ -15,6 +15,7 @@ network_patterns = [
     path("jobs/", include("incost_portal.submissions.urls")),
     path("", include("incost_portal.onboarding.urls")),
     path("settings/api-keys/", include("incost_portal.api.urls")),
+    path("settings/sources/", include("incost_portal.sources.urls")),
 ]
 
 urlpatterns = [

@@ -28,6 +28,7 @@ from incost_portal.api.routes import (
     media_sources,
     schedule,
     sends,
+    sources,
     status,
     uploads,
 )
@@ -185,3 +186,4 @@ api.add_router("/sends", sends.router)
 api.add_router("/schedule", schedule.router)
 api.add_router("/media-sources", media_sources.router)
 api.add_router("/status", status.router)
+api.add_router("/sources", sources.router)
