@@ -15,6 +15,7 @@ from incost_portal.alerts.jobs import alerts_digest_job, alerts_evaluate_job  # 
 from incost_portal.api.incost_compat.jobs import incost_jobs_recover_job  # noqa: E402
 from incost_portal.incost.jobs import app_list_sync_all  # noqa: E402
 from incost_portal.runtime.jobs import sessions_clear, storage_prune  # noqa: E402
+from incost_portal.sources.jobs import sources_run_due_job  # noqa: E402
 from incost_portal.submissions.jobs import schedules_run_job, submissions_dispatch_job  # noqa: E402
 
 cron.register(sessions_clear, "default", cron="17 3 * * *", name="sessions_clear")
@@ -42,3 +43,4 @@ cron.register(
 cron.register(
     alerts_digest_job, "default", cron=f"0 {settings.ALERT_DIGEST_HOUR_UTC} * * *", name="alerts_digest"
 )
+cron.register(sources_run_due_job, "default", cron="* * * * *", name="sources_run_due")

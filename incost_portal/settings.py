@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "incost_portal.sandbox",
     "incost_portal.costs",
     "incost_portal.submissions",
+    "incost_portal.sources",
     "incost_portal.onboarding",
     "incost_portal.alerts",
     "incost_portal.dashboard",
@@ -267,6 +268,18 @@ SCHEDULE_CATCH_UP_MINUTES = env_int("SCHEDULE_CATCH_UP_MINUTES", 60, minimum=1)
 
 # Retention (days; runtime.jobs.storage_prune, hourly): payloads of Applied requests and files of
 # accepted uploads, of failed requests and uploads never accepted, and timelines' status reads.
+# Sources (scheduled pulls of cost): each fetch's time and size limits, attempts for a failure that
+# may pass (each wait doubling from SOURCE_RETRY_BACKOFF_SECONDS), a run's time limit in a worker,
+# and how long before a scheduled send a source without its own interval is pulled.
+SOURCE_FETCH_TIMEOUT_SECONDS = env_float("SOURCE_FETCH_TIMEOUT_SECONDS", 60.0, minimum=0.1)
+SOURCE_MAX_BYTES = env_int("SOURCE_MAX_BYTES", COST_UPLOAD_MAX_BYTES, minimum=1024)
+SOURCE_FETCH_ATTEMPTS = env_int("SOURCE_FETCH_ATTEMPTS", 3, minimum=1)
+SOURCE_RETRY_BACKOFF_SECONDS = env_int("SOURCE_RETRY_BACKOFF_SECONDS", 60, minimum=0)
+SOURCE_RUN_TIMEOUT_SECONDS = env_int("SOURCE_RUN_TIMEOUT_SECONDS", 1800, minimum=10)
+SOURCE_LEAD_MINUTES = env_int("SOURCE_LEAD_MINUTES", 10, minimum=0)
+SOURCE_LOCK_RETRY_SECONDS = env_int("SOURCE_LOCK_RETRY_SECONDS", 5, minimum=0)
+SOURCE_REQUEUE_AFTER_SECONDS = env_int("SOURCE_REQUEUE_AFTER_SECONDS", 300, minimum=1)
+
 RETENTION_APPLIED_PAYLOAD_DAYS = env_int("RETENTION_APPLIED_PAYLOAD_DAYS", 30, minimum=1)
 RETENTION_FAILED_PAYLOAD_DAYS = env_int("RETENTION_FAILED_PAYLOAD_DAYS", 90, minimum=1)
 RETENTION_ACCEPTED_FILE_DAYS = env_int("RETENTION_ACCEPTED_FILE_DAYS", 30, minimum=1)

@@ -8,6 +8,7 @@ into a service or selector."""
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,12 +30,15 @@ from incost_portal.api.routes import (
     media_sources,
     schedule,
     sends,
+    sources,
     status,
     uploads,
 )
 from incost_portal.api.services import KeyRefused
 
 logger = logging.getLogger(__name__)
+# Where urls.py mounts the API.
+API_ROOT = "api/v1/"
 
 api = NinjaAPI(
     title="InCost Portal API",
@@ -113,12 +117,19 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _in_shape(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Every API view, wrapped: a wrong method is django-ninja's bare 405, said here in the error
-    shape; a NUL in a query parameter (which PostgreSQL refuses in any text) is a 422 before any
-    query is made."""
+    shape; a query parameter the operation does not take, or one with a NUL (which PostgreSQL
+    refuses in any text), is a 422 before any query is made."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        known = _query_parameters().get((_operation_path(request), request.method or ""))
         for name, values in request.GET.lists():
+            if known is not None and name not in known:
+                # A misspelt option (`validateonly=true`) must not be ignored in silence.
+                takes = ", ".join(sorted(known)) or "none"
+                return _error(
+                    request, 422, "invalid_request", f"Unknown parameter {name!r}; this takes: {takes}."
+                )
             if "\x00" in name or any("\x00" in value for value in values):
                 return _error(request, 422, "invalid_request", f"{name}: NUL characters are not allowed.")
         response = view(request, *args, **kwargs)
@@ -133,6 +144,25 @@ def _in_shape(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         return response
 
     return wrapped
+
+
+@functools.cache
+def _query_parameters() -> dict[tuple[str, str], frozenset[str]]:
+    """(OpenAPI path, METHOD) -> the query parameters the operation declares."""
+    schema = api.get_openapi_schema(path_prefix="/" + API_ROOT)
+    return {
+        (path, method.upper()): frozenset(
+            p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+        )
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def _operation_path(request: HttpRequest) -> str:
+    """The request's route as the OpenAPI document writes it: /api/v1/jobs/{job_id}."""
+    route = getattr(request.resolver_match, "route", "") or ""
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
 
 
 def api_urls() -> tuple[list[Any], str, str]:
@@ -160,3 +190,4 @@ api.add_router("/media-sources", media_sources.router)
 api.add_router("/status", status.router)
 api.add_router("/alerts", alerts.router)
 api.add_router("/alert-channels", alert_channels.router)
+api.add_router("/sources", sources.router)

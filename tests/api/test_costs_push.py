@@ -82,9 +82,10 @@ def test_a_json_push_of_many_apps_and_dates_is_stored_as_an_api_upload(keys: Key
 def test_validate_only_stores_nothing_and_names_every_issue(keys: Keys, cast: Cast) -> None:
     rows = [incost(), incost(geo="XX", campaign_id="c2"), incost(days_back=-3, campaign_id="c3")]
     answer = keys.write.post("/api/v1/costs?validate_only=true", data=json_bytes(rows), headers=JSON)
-    assert answer.status_code == 200, answer.text
+    assert answer.status_code == 422, answer.text
     body = answer.json()
-    assert body["validate_only"] and not body["valid"] and not body["stored"] and body["upload"] is None
+    assert body["error"]["code"] == "cost_invalid" and body["upload"] is None
+    assert body["validate_only"] and not body["valid"] and not body["stored"]
     assert body["counts"]["issue_counts"] == {"ic212": 1, "ic219": 1}
     assert {(issue["row"], issue["field"], issue["code"]) for issue in body["issues"]} == {
         (2, "geo", "ic219"),
@@ -92,7 +93,8 @@ def test_validate_only_stores_nothing_and_names_every_issue(keys: Keys, cast: Ca
     }
     assert not CostUpload.objects.exists() and not CostRow.objects.exists()
     clean = keys.write.post("/api/v1/costs?validate_only=true", data=json_bytes([incost()]), headers=JSON)
-    assert clean.json()["valid"] and not CostUpload.objects.exists() and not CostRow.objects.exists()
+    assert clean.status_code == 200 and clean.json()["valid"] and "error" not in clean.json()
+    assert not CostUpload.objects.exists() and not CostRow.objects.exists()
 
 
 def _preview_issues(cast: Cast, data: bytes, name: str) -> tuple[list[tuple[Any, ...]], str]:
@@ -283,7 +285,9 @@ def test_the_same_idempotency_key_twice_applies_once(keys: Keys, cast: Cast) -> 
     assert error_of(other_query)["code"] == "idempotency_key_reused"
     # Keys are per API key: another network's key may use the same one for its own request.
     theirs = keys.other.post("/api/v1/costs?validate_only=true", data=data, headers=headers)
-    assert theirs.status_code == 200 and "Idempotent-Replayed" not in theirs.headers
+    # (their network has no such app: their own answer, a refusal of their own body)
+    assert "Idempotent-Replayed" not in theirs.headers and theirs.json()["validate_only"]
+    assert theirs.json()["counts"]["issue_counts"] == {"ic213": 1, "ic215": 1}
 
 
 def test_a_refusal_is_replayed_too(keys: Keys, cast: Cast) -> None:
@@ -322,7 +326,7 @@ def test_a_large_body_streams_and_answers_with_counts_and_the_first_issues(keys:
     data = json_bytes(rows)
     assert len(data) > 10 * 1024 * 1024
     answer = keys.write.post("/api/v1/costs?validate_only=true", data=data, headers=JSON)
-    assert answer.status_code == 200, answer.text[:500]
+    assert answer.status_code == 422, answer.text[:500]
     body = answer.json()
     # One group of 60,000 rows is also over the 1 MB a request may carry (ic311).
     assert body["counts"]["rows"] == 60_000

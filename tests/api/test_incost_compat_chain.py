@@ -2,18 +2,22 @@
 uploads and polls; the portal stores, plans, sends to the sandbox and reads AppsFlyer's answer
 (workers run in this process, RQ's burst SimpleWorker), and the job reaches Applied."""
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
+from incost_portal.api.services import PREFIX_LENGTH
 from incost_portal.incost.answers import JobStatus
 from incost_portal.incost.client import InCostClient
 from incost_portal.incost.codes import TERMINAL_STATUSES
 from incost_portal.submissions.models import State, Submission
-from tests.api.incost_compat import Compat
+from tests.api.incost_compat import APPS, Compat, Speaker
 from tests.builders import IOS, body, day, incost_row, today
+from tests.hardening.secrets_scan import database_dump, every_log_at_debug, pieces_found, redis_dump
 from tests.waiting import wait_for
 from tests.wiring import queued_jobs_run
 
@@ -46,11 +50,16 @@ def finished(client: InCostClient, job_id: str) -> JobStatus:
 def test_the_portals_client_uploads_through_the_portal_and_reaches_applied(
     compat: Compat, sandbox: Any
 ) -> None:
-    sandbox.post(
-        "/sandbox/clicks", {"app_id": IOS, "media_source": "acme_int", "campaign_id": "c1", "count": 5}
-    )
+    # Clicks stay in the session's sandbox: a campaign of this test's own, so no other test matches them.
+    clicked = f"k{uuid.uuid4().hex[:12]}"
+    clicks = {"app_id": IOS, "media_source": "acme_int", "campaign_id": clicked, "count": 5}
+    sandbox.post("/sandbox/clicks", clicks)
     client = client_of(compat)
-    rows = [incost_row(campaign_id="c1"), incost_row(campaign_id="c2"), incost_row(date=today(2), spend=4)]
+    rows = [
+        incost_row(campaign_id=clicked),
+        incost_row(campaign_id=f"{clicked}x"),
+        incost_row(campaign_id=clicked, date=today(2), spend=4),
+    ]
     accepted = client.upload(app_id=IOS, body=body(*rows))
     assert client.job_status(app_id=IOS, job_id=accepted.job_id).status == "In progress"
 
@@ -84,3 +93,23 @@ def test_what_appsflyer_refuses_is_the_jobs_validation_error_with_its_code(compa
     accepted = client.upload(app_id=IOS, body=body(incost_row(media_source="unregistered_int")))
     status = finished(client, accepted.job_id)
     assert (status.status, status.error_code) == ("Validation error", "ic213")
+
+
+@override_settings(**FAST)
+def test_the_key_is_nowhere_but_its_visible_prefix(compat: Compat) -> None:
+    """After uploads, refusals, the workers' run to Applied and status reads, with every log at
+    DEBUG: no 12 characters in a row of the key past its prefix in a log line, a Redis key or value
+    (RQ jobs opened), or any column of any table."""
+    secret = compat.write.token or ""
+    hidden = secret[PREFIX_LENGTH:]
+    with every_log_at_debug() as logs:
+        client = client_of(compat)
+        accepted = client.upload(app_id=IOS, body=body(incost_row()))
+        assert finished(client, accepted.job_id).status == "Applied"
+        compat.write.upload(IOS, b"[{")  # refused at once
+        compat.read.upload(IOS, body(incost_row()))  # a read key writing: in the audit trail
+        Speaker(compat.write.base, secret[:-2] + "zz").call("GET", APPS)  # a wrong key
+    places = [("log", line) for line in logs.lines]
+    places += list(redis_dump(settings.REDIS_URL)) + list(database_dump())
+    assert [(where, pieces_found(hidden, text)) for where, text in places if pieces_found(hidden, text)] == []
+    assert any(secret[:PREFIX_LENGTH] in text for _, text in database_dump())  # the search can find

@@ -261,6 +261,11 @@ def test_a_wrong_method_and_bad_bodies_answer_in_the_error_shape(keys: Keys) -> 
         assert nul.status_code == 422 and "NUL" in error_of(nul)["message"], path
     named = keys.write.post("/api/v1/costs?name=a%00b", data=b"[]", headers=JSON)
     assert named.status_code == 422 and not CostUpload.objects.exists()
+    # A misspelt option is refused, not ignored: this push would have been stored.
+    typo = keys.write.post("/api/v1/costs?validateonly=true", data=json_bytes([incost()]), headers=JSON)
+    assert typo.status_code == 422 and not CostUpload.objects.exists()
+    assert error_of(typo)["message"].startswith("Unknown parameter 'validateonly'; this takes: accept, ")
+    assert keys.read.get("/api/v1/jobs", params={"page": 2}).status_code == 422
 
 
 def test_the_key_never_appears_in_an_answer_or_the_audit_trail(keys: Keys, cast: Cast) -> None:

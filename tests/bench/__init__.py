@@ -24,6 +24,7 @@ MODULES = [
     "tests.bench.storage",
     "tests.bench.api",
     "tests.bench.incost_compat",
+    "tests.bench.sources",
 ]
 
 

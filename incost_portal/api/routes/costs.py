@@ -132,6 +132,11 @@ def _answer(push: CostPush, *, shown: int) -> tuple[int, dict[str, Any]]:
             "issues": [issue.as_dict() for issue in push.check.issues[:shown]],
             "issues_total": summary.errors + summary.warnings,
         }
+        if summary.blocking:
+            # As a push that stores would be refused: 422, so a script branches the same way.
+            errors = f"{summary.errors:,} error{'' if summary.errors == 1 else 's'}"
+            body["error"] = {"code": "cost_invalid", "message": f"The body has {errors}; nothing was stored."}
+            return 422, PushAnswer(**body).model_dump()
         return 200, PushAnswer(**body).model_dump(exclude={"error"})
     upload = push.upload
     assert upload is not None
@@ -180,8 +185,9 @@ def _counts(rows: int, error_rows: int, errors: int, warnings: int, counts: Any)
             "required": True,
             "content": {
                 "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-                "text/csv": {"schema": {"type": "string"}},
-                XLSX: {"schema": {"type": "string", "format": "binary"}},
+                # Any bytes are a CSV or a workbook to check: what is wrong inside is an issue.
+                "text/csv": {"schema": {"description": "A CSV file with InCost or Cost Import headers."}},
+                XLSX: {"schema": {"description": "A workbook: the same columns on its first sheet."}},
             },
         },
         "parameters": [IDEMPOTENCY_KEY_HEADER],
@@ -192,7 +198,8 @@ def costs_push(request: HttpRequest, params: Query[PushParams]) -> HttpResponse:
     Content-Type. Checked by the upload page's rules; every issue names its row, field, code and
     message as the preview does.
 
-    - `validate_only=true`: nothing is stored.
+    - `validate_only=true`: nothing is stored; 200 when nothing blocks, else 422 `cost_invalid`
+      with the issues (warnings never block).
     - `accept=all` (default): the (app, date, media source) groups the body covers are replaced,
       all or nothing: any error and nothing is stored (422 `cost_invalid`, with the issues).
     - `accept=valid`: the groups without an error are replaced; the others are reported in

@@ -7,6 +7,7 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from incost_portal.api.auth import key_of
 from incost_portal.api.errors import ApiError, not_found
@@ -30,6 +31,8 @@ class MediaSourceOut(Schema):
 
 
 class MediaSourceIn(Schema):
+    model_config = ConfigDict(strict=True)
+
     name: str
     kind: Kind = "media_source"
 

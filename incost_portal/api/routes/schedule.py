@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
+from pydantic import ConfigDict
 
 from incost_portal.api.auth import key_of
 from incost_portal.api.errors import ApiError
@@ -29,6 +30,9 @@ class ScheduleOut(Schema):
 
 
 class ScheduleIn(Schema):
+    # Strict: `true` is not one day, nor 1 "on".
+    model_config = ConfigDict(strict=True)
+
     enabled: bool
     send_times: list[str] = Field(..., description='Times of day in UTC as "HH:MM", at most 24.')
     backfill_days: int = Field(..., description="How far back a backfill looks (1 to 90 days).")

@@ -21,7 +21,8 @@ SEND_BODY_MAX = 64 * 1024
 
 
 class SendIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: `true` is not one day, nor "7" seven.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     days: int | None = Field(
         None,
