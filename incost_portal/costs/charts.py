@@ -72,6 +72,41 @@ class SpendChart:
         the rest are numbers and the palette's colours."""
         return mark_safe("".join(self.rects))  # noqa: S308 (numbers, palette colours and escaped titles only)
 
+    @property
+    def ticks_svg(self) -> SafeString:
+        """The spend axis: a grid line and its label a tick (labels are numbers; see bars_svg)."""
+        left, right, label_x = self.left, self.plot_right, self.left - 6
+        return mark_safe(  # noqa: S308 (numbers only)
+            "".join(
+                f'<line x1="{left}" x2="{right}" y1="{tick.y}" y2="{tick.y}" class="grid-line"/>'
+                f'<text x="{label_x}" y="{tick.y}" class="axis" text-anchor="end" dominant-baseline="middle">'
+                f"{escape(tick.label)}</text>"
+                for tick in self.ticks
+            )
+        )
+
+    @property
+    def x_labels_svg(self) -> SafeString:
+        """The date axis's labels (see bars_svg)."""
+        y = self.height - 6
+        return mark_safe(  # noqa: S308 (numbers and dates only)
+            "".join(
+                f'<text x="{x}" y="{y}" class="axis" text-anchor="middle">{escape(label)}</text>'
+                for x, label in self.x_labels
+            )
+        )
+
+    @property
+    def legend_html(self) -> SafeString:
+        """A colour key and the media source's name a series (names escaped; see bars_svg)."""
+        return mark_safe(  # noqa: S308 (palette colours and escaped names only)
+            "".join(
+                f'<svg class="key" viewBox="0 0 1 1" aria-hidden="true"><rect width="1" height="1" '
+                f'fill="{color}"/></svg>{escape(source)} '
+                for source, color in self.legend
+            )
+        )
+
 
 def _nice_ceiling(value: Decimal) -> Decimal:
     """1, 2, 2.5 or 5 times a power of ten, at or above the value: readable axis steps."""
