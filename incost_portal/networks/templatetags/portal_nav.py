@@ -2,11 +2,13 @@
 wide screens, the Menu on narrow ones), and as an include with a `{% url %}` a link they cost a
 fifth of every page's chrome."""
 
+import functools
+import uuid
 from html import escape
 
 from django import template
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -22,6 +24,15 @@ MAIN_LINKS = (
 )
 # The request's attribute holding the links once built (the second place reuses them).
 _BUILT = "_portal_main_links"
+# A code no network has: each link is reversed once with it, then given the network's code.
+_SLOT = uuid.UUID(int=0)
+
+
+@functools.lru_cache(maxsize=16)
+def _paths(script_prefix: str, urlconf: object) -> tuple[str, ...]:
+    """The main links' paths for the placeholder network, per script prefix and URLconf (the two
+    things besides the arguments that `reverse` depends on)."""
+    return tuple(reverse(url_name, args=[_SLOT]) for url_name, _ in MAIN_LINKS)
 
 
 def _current(url_name: str, section: str, view: str) -> bool:
@@ -38,10 +49,11 @@ def _current(url_name: str, section: str, view: str) -> bool:
 def main_links_html(request: HttpRequest, network_code: object) -> SafeString:
     match = getattr(request, "resolver_match", None)
     section, view = (match.namespace, match.url_name) if match is not None else ("", "")
-    links = []
-    for url_name, label in MAIN_LINKS:
+    code, links = str(network_code), []
+    paths = _paths(get_script_prefix(), get_urlconf())
+    for (url_name, label), path in zip(MAIN_LINKS, paths, strict=True):
         current = ' aria-current="page"' if _current(url_name, section, view or "") else ""
-        links.append(f'<a href="{escape(reverse(url_name, args=[network_code]))}"{current}>{label}</a>')
+        links.append(f'<a href="{escape(path.replace(str(_SLOT), code))}"{current}>{label}</a>')
     return mark_safe("\n".join(links))  # noqa: S308 (reversed URLs escaped, fixed labels)
 
 
