@@ -18,9 +18,14 @@ register = template.Library()
 DASH = "—"
 
 
-def _or_dash(*values: object) -> str:
-    """The first value that is set, escaped, or a dash (the template's `default` filters)."""
-    return next((escape(str(value)) for value in values if value not in ("", None)), DASH)
+def _text(value: str) -> str:
+    """A text field escaped, or a dash when empty (the template's `default` filter)."""
+    return escape(value) if value else DASH
+
+
+def _count(value: int | None) -> str:
+    """A count (clicks, impressions), or a dash when there is none (0 is a count)."""
+    return DASH if value is None else str(value)
 
 
 def cost_rows_html(
@@ -33,21 +38,22 @@ def cost_rows_html(
     edit = reverse("costs:row_edit", args=[network_code, 0]).replace("/0/", "/{}/")
     delete = reverse("costs:row_delete", args=[network_code, 0]).replace("/0/", "/{}/")
     token = escape(csrf_token)
+    app_ids = {pk: escape(app.app_id) for pk, app in apps.items()}  # each app's, escaped once
     out = []
     for row in rows:
         app = apps[row.app_id]
         via = f' <span class="muted">via {escape(row.af_prt)}</span>' if row.af_prt else ""
         cells = (
             f"<td>{row.date:%Y-%m-%d}</td>"
-            f"<td><code>{escape(app.app_id)}</code></td>"
+            f"<td><code>{app_ids[row.app_id]}</code></td>"
             f"<td>{escape(row.media_source)}{via}</td>"
             f'<td>{escape(row.campaign_name)} <span class="muted">{escape(row.campaign_id)}</span></td>'
-            f"<td>{_or_dash(row.adset_name, row.adset_id)}</td>"
-            f"<td>{_or_dash(row.ad_name, row.ad_id)}</td>"
-            f"<td>{_or_dash(row.geo)}</td>"
+            f"<td>{_text(row.adset_name or row.adset_id)}</td>"
+            f"<td>{_text(row.ad_name or row.ad_id)}</td>"
+            f"<td>{_text(row.geo)}</td>"
             f'<td class="num">{spend_literal(row.spend)} {escape(row.currency)}</td>'
-            f'<td class="num">{_or_dash(row.clicks)}</td>'
-            f'<td class="num">{_or_dash(row.impressions)}</td>'
+            f'<td class="num">{_count(row.clicks)}</td>'
+            f'<td class="num">{_count(row.impressions)}</td>'
             f'<td class="when">{utc_and_local(row.updated_at, app.time_zone)}</td>'
         )
         if can_write:
