@@ -18,10 +18,11 @@ LEFT, RIGHT, BOTTOM, TOP = 64, 28, 24, 8
 MAX_SERIES = 8
 # A longer range is drawn from its first to its last day with cost (see spend_chart).
 CLAMP_DAYS = 120
+ZERO = Decimal(0)
 PALETTE = ("#2457d6", "#2f9e57", "#f0a030", "#c0262d", "#7a4fd0", "#1a9ea8", "#b0597a", "#7d8a2a", "#98a2b3")
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     y: float
     height: float
@@ -29,7 +30,7 @@ class Segment:
     title: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Bar:
     x: float
     width: float
@@ -38,7 +39,7 @@ class Bar:
     segments: list[Segment] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Tick:
     y: float
     label: str
@@ -56,6 +57,8 @@ class SpendChart:
     left: int = LEFT
     plot_bottom: int = HEIGHT - BOTTOM
     plot_right: int = WIDTH - RIGHT
+    # The bars as SVG markup, written while the bars are laid out (see `bars_svg`).
+    rects: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -63,17 +66,46 @@ class SpendChart:
 
     @property
     def bars_svg(self) -> SafeString:
-        """The stacked bars as SVG markup: hundreds of rects, built here because a template loop
-        over them costs more than the rest of the Costs page. Only the titles hold text (escaped,
-        by the stdlib: Django's escape is the same plus a lazy-string check per call); the rest
-        are numbers and the palette's colours."""
-        rects = "".join(
-            f'<rect x="{bar.x:.2f}" y="{segment.y}" width="{bar.width:.2f}" height="{segment.height}" '
-            f'fill="{segment.color}"><title>{escape(segment.title)}</title></rect>'
-            for bar in self.bars
-            for segment in bar.segments
+        """The stacked bars as SVG markup: hundreds of rects, built in Python because a template
+        loop over them costs more than the rest of the Costs page. Only the titles hold text
+        (escaped, by the stdlib: Django's escape is the same plus a lazy-string check per call);
+        the rest are numbers and the palette's colours."""
+        return mark_safe("".join(self.rects))  # noqa: S308 (numbers, palette colours and escaped titles only)
+
+    @property
+    def ticks_svg(self) -> SafeString:
+        """The spend axis: a grid line and its label a tick (labels are numbers; see bars_svg)."""
+        left, right, label_x = self.left, self.plot_right, self.left - 6
+        return mark_safe(  # noqa: S308 (numbers only)
+            "".join(
+                f'<line x1="{left}" x2="{right}" y1="{tick.y}" y2="{tick.y}" class="grid-line"/>'
+                f'<text x="{label_x}" y="{tick.y}" class="axis" text-anchor="end" dominant-baseline="middle">'
+                f"{escape(tick.label)}</text>"
+                for tick in self.ticks
+            )
         )
-        return mark_safe(rects)  # noqa: S308 (numbers, palette colours and escaped titles only)
+
+    @property
+    def x_labels_svg(self) -> SafeString:
+        """The date axis's labels (see bars_svg)."""
+        y = self.height - 6
+        return mark_safe(  # noqa: S308 (numbers and dates only)
+            "".join(
+                f'<text x="{x}" y="{y}" class="axis" text-anchor="middle">{escape(label)}</text>'
+                for x, label in self.x_labels
+            )
+        )
+
+    @property
+    def legend_html(self) -> SafeString:
+        """A colour key and the media source's name a series (names escaped; see bars_svg)."""
+        return mark_safe(  # noqa: S308 (palette colours and escaped names only)
+            "".join(
+                f'<svg class="key" viewBox="0 0 1 1" aria-hidden="true"><rect width="1" height="1" '
+                f'fill="{color}"/></svg>{escape(source)} '
+                for source, color in self.legend
+            )
+        )
 
 
 def _nice_ceiling(value: Decimal) -> Decimal:
@@ -106,13 +138,17 @@ def spend_chart(
     """Bars for the days from `date_from` to `date_to` that have cost, stacked by media source, on
     an axis of every day (a gap shows as a gap). A range longer than CLAMP_DAYS is narrowed to the
     days that have cost: work and memory follow the data, never the range asked for."""
-    per_day: dict[datetime.date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    per_day: dict[datetime.date, dict[str, Decimal]] = {}
     per_source: dict[str, Decimal] = defaultdict(Decimal)
     for day, source, spend in points:
         if not date_from <= day <= date_to:
             continue
-        per_day[day][source] += spend or Decimal(0)
-        per_source[source] += spend or Decimal(0)
+        spend = spend or ZERO
+        spends = per_day.get(day)
+        if spends is None:
+            spends = per_day[day] = {}
+        spends[source] = spends.get(source, ZERO) + spend
+        per_source[source] += spend
     if (date_to - date_from).days >= CLAMP_DAYS:
         if per_day:
             date_from, date_to = min(per_day), max(per_day)
@@ -123,25 +159,41 @@ def spend_chart(
     colors = {source: PALETTE[index] for index, source in enumerate(shown)}
     other = "other" if len(shown) < len(ranked) else ""
     days = (date_to - date_from).days + 1
-    top = _nice_ceiling(max((sum(v.values(), Decimal(0)) for v in per_day.values()), default=Decimal(0)))
+    top = _nice_ceiling(max((sum(v.values(), ZERO) for v in per_day.values()), default=ZERO))
     plot_height = HEIGHT - BOTTOM - TOP
+    # Pixels only: floats (a Decimal division a segment cost more than the rest of the chart).
+    scale = plot_height / float(top)
     slot = (WIDTH - LEFT - RIGHT) / max(days, 1)
+    width = max(slot * 0.8, 0.5)
+    # Each title's source and currency, escaped once (they repeat on every bar).
+    names = {source: escape(source) for source in (*shown, other)}
+    money = escape(currency)
     bars: list[Bar] = []
+    rects: list[str] = []
     for day in sorted(per_day):
-        index = (day - date_from).days
+        x = LEFT + (day - date_from).days * slot + slot * 0.1
         spends = per_day[day]
-        bar = Bar(x=LEFT + index * slot + slot * 0.1, width=max(slot * 0.8, 0.5), day=day, total=Decimal(0))
+        bar = Bar(x=x, width=width, day=day, total=ZERO)
         stacked = [(source, spends[source]) for source in shown if spends.get(source)]
-        rest = sum((v for s, v in spends.items() if s not in colors), Decimal(0))
-        if rest:
-            stacked.append((other, rest))
+        if len(spends) > len(stacked):
+            rest = sum((v for s, v in spends.items() if s not in colors), ZERO)
+            if rest:
+                stacked.append((other, rest))
         base = float(HEIGHT - BOTTOM)
+        bar_start = f'<rect x="{x:.2f}" y="'
+        bar_width = f'" width="{width:.2f}" height="'
+        iso = day.isoformat()
         for source, amount in stacked:
-            height = float(amount / top) * plot_height
+            height = float(amount) * scale
             base -= height
             color = colors.get(source, PALETTE[-1])
-            title = f"{day.isoformat()} · {source}: {amount.normalize():f} {currency}"
-            bar.segments.append(Segment(y=round(base, 2), height=round(height, 2), color=color, title=title))
+            text = f"{amount.normalize():f}"
+            title = f"{iso} · {source}: {text} {currency}"
+            bar.segments.append(Segment(y=base, height=height, color=color, title=title))
+            rects.append(
+                f'{bar_start}{base:.2f}{bar_width}{height:.2f}" fill="{color}"><title>{iso} · '
+                f"{names[source]}: {text} {money}</title></rect>"
+            )
             bar.total += amount
         bars.append(bar)
     ticks = [
@@ -159,4 +211,6 @@ def spend_chart(
     legend = [(source, colors[source]) for source in shown]
     if other:
         legend.append((other, PALETTE[-1]))
-    return SpendChart(currency=currency, bars=bars, ticks=ticks, legend=legend, x_labels=x_labels)
+    return SpendChart(
+        currency=currency, bars=bars, ticks=ticks, legend=legend, x_labels=x_labels, rects=rects
+    )

@@ -11,7 +11,7 @@ from incost_portal.costs.editing import ROW_EDIT_FIELDS
 from incost_portal.costs.fields import FIELD_ORDER
 from incost_portal.costs.models import CostUpload
 from incost_portal.costs.parsing.conventions import DATE_FORMATS, DECIMAL_SEPARATORS
-from incost_portal.networks.forms import FilterDateField, FilterSelect
+from incost_portal.networks.forms import FilterDateField, FilterSelect, FilterTextInput
 from incost_portal.networks.models import App
 
 CHART_DEFAULT_DAYS = 90
@@ -129,7 +129,9 @@ class CostFilterForm(forms.Form):
     date_from = FilterDateField(label="From")
     date_to = FilterDateField(label="To")
     media_source = forms.ChoiceField(required=False, label="Media source", widget=FilterSelect)
-    campaign = forms.CharField(required=False, max_length=100, label="Campaign (id or name)")
+    campaign = forms.CharField(
+        required=False, max_length=100, label="Campaign (id or name)", widget=FilterTextInput
+    )
 
     def __init__(self, *args: Any, apps: Iterable[App], media_sources: Iterable[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

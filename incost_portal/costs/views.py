@@ -23,6 +23,7 @@ from incost_portal.costs.selectors import (
     cost_day_totals,
     cost_row_list,
     cost_rows_filtered,
+    cost_rows_listed,
     cost_totals_of,
     cost_upload_filtered,
     cost_upload_list,
@@ -51,7 +52,7 @@ def cost_list(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     """The network's current cost: filters, totals, spend per day by media source, the rows."""
     form = _cost_filter(request, tenancy)
     filters = form.filters()
-    rows = cost_rows_filtered(network=tenancy.network, **filters)
+    rows = cost_rows_listed(network=tenancy.network, **filters)
     days = cost_day_totals(network=tenancy.network, **filters)  # totals, chart and row count
     totals = cost_totals_of(days=days)
     date_to = filters["date_to"] or timezone.now().date()
@@ -59,7 +60,7 @@ def cost_list(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     points = [(day, source, total) for day, source, money, total, _ in days if money == currency]
     chart = spend_chart(points=points, date_from=filters["date_from"], date_to=date_to, currency=currency)
     # The rows without their apps: the filter's apps (by pk) name them, no join nor 100 App objects.
-    paginator = Paginator(rows.select_related(None), PAGE_SIZE)
+    paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = totals.rows  # known already: no COUNT(*) over the rows again
     page = paginator.get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "totals": totals, "chart": chart, "filters": filters}

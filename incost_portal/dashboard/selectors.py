@@ -10,7 +10,8 @@ from html import escape
 
 import redis
 from django.conf import settings
-from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -199,30 +200,33 @@ def _apps(network: Network) -> list[App]:
 def _counts(network: Network, now: datetime) -> dict[str, int]:
     """The attention counts and the media sources, in one query of index probes: failed jobs of
     the last 7 days, jobs waiting to be retried or for tomorrow's budget (ranges of the (network,
-    state, finished_at) index; never the Applied ones), invalid uploads of the last 7 days."""
+    state, finished_at) index; never the Applied ones), invalid uploads of the last 7 days.
+
+    Plain SQL (five COUNTs, the same on every database): the ORM spent longer compiling its five
+    subqueries than PostgreSQL spends answering them."""
+    quote = connection.ops.quote_name
+    jobs = quote(Submission._meta.db_table)
+    uploads, sources = quote(CostUpload._meta.db_table), quote(MediaSource._meta.db_table)
     week = now - timedelta(days=7)
-    jobs = Submission.objects.filter(network=OuterRef("pk")).order_by().values("network")
-    uploads = CostUpload.objects.filter(network=OuterRef("pk")).order_by().values("network")
-    sources = MediaSource.objects.filter(network=OuterRef("pk")).order_by().values("network")
-
-    def count(rows: QuerySet, **lookup: object) -> Subquery:
-        # COUNT as a plain function (not an aggregate, so no GROUP BY) of an indexed column.
-        return Subquery(rows.filter(**lookup).annotate(n=Func(F("network"), function="COUNT")).values("n"))
-
-    return (
-        Network.objects.filter(pk=network.pk)
-        .annotate(
-            failed=count(jobs, state=State.FAILED, finished_at__gte=week),
-            retrying=count(jobs, state=State.NEEDS_RETRY),
-            waiting=count(jobs, state=State.PLANNED),
-            invalid_uploads=count(
-                uploads, status=CostUpload.Status.INVALID, created_at__gte=week, superseded_by__isnull=True
-            ),
-            source_count=count(sources),
-        )
-        .values("failed", "retrying", "waiting", "invalid_uploads", "source_count")
-        .get()
-    )
+    names = ("failed", "retrying", "waiting", "invalid_uploads", "source_count")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {jobs} WHERE network_id = %s AND state = %s "  # noqa: S608 (the models' tables; values are parameters)
+            "AND finished_at >= %s), "
+            f"(SELECT COUNT(*) FROM {jobs} WHERE network_id = %s AND state = %s), "
+            f"(SELECT COUNT(*) FROM {jobs} WHERE network_id = %s AND state = %s), "
+            f"(SELECT COUNT(*) FROM {uploads} WHERE network_id = %s AND status = %s AND created_at >= %s "
+            "AND superseded_by_id IS NULL), "
+            f"(SELECT COUNT(*) FROM {sources} WHERE network_id = %s)",
+            [
+                network.pk, State.FAILED, week,
+                network.pk, State.NEEDS_RETRY,
+                network.pk, State.PLANNED,
+                network.pk, CostUpload.Status.INVALID, week,
+                network.pk,
+            ],
+        )  # fmt: skip
+        return dict(zip(names, cursor.fetchone(), strict=True))
 
 
 def _attention(

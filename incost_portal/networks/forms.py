@@ -24,7 +24,7 @@ class FilterDateField(forms.DateField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        kwargs.setdefault("widget", FilterDateInput(attrs={"type": "date"}))
         super().__init__(**kwargs)
 
     def validate(self, value: datetime.date | None) -> None:
@@ -43,6 +43,32 @@ def _html_attrs(attrs: dict[str, Any]) -> str:
         for name, value in attrs.items()
         if value is not False
     )
+
+
+def _input_html(widget: dict[str, Any]) -> SafeString:
+    """An `<input>` as Django's widgets/input.html writes it, from the widget's context."""
+    value = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
+    kind, name = conditional_escape(widget["type"]), conditional_escape(widget["name"])
+    out = f'<input type="{kind}" name="{name}"{value}{_html_attrs(widget["attrs"])}>'
+    return mark_safe(out)  # noqa: S308 (every value escaped)
+
+
+class FilterDateInput(forms.DateInput):
+    """A list filter's date, written here as Django's template would (see FilterSelect)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: BaseRenderer | None = None
+    ) -> SafeString:
+        return _input_html(self.get_context(name, value, attrs)["widget"])
+
+
+class FilterTextInput(forms.TextInput):
+    """A list filter's text, written here as Django's template would (see FilterSelect)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: BaseRenderer | None = None
+    ) -> SafeString:
+        return _input_html(self.get_context(name, value, attrs)["widget"])
 
 
 class FilterSelect(forms.Select):

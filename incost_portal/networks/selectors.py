@@ -54,6 +54,12 @@ def member_list(*, network: Network) -> QuerySet[Membership]:
     return Membership.objects.filter(network=network).select_related("user").order_by("user__username")
 
 
+def member_names(*, network: Network) -> list[tuple[int, str]]:
+    """The members' user ids and usernames, by username (a list filter's "who" choices)."""
+    members = Membership.objects.filter(network=network).order_by("user__username")
+    return list(members.values_list("user_id", "user__username"))
+
+
 def app_list(*, network: Network) -> QuerySet[App]:
     return App.objects.filter(network=network).order_by("-enabled", "app_id")
 

@@ -4,7 +4,7 @@ from typing import Any
 from django import forms
 
 from incost_portal.networks.forms import FilterDateField, FilterSelect
-from incost_portal.networks.models import App, Membership
+from incost_portal.networks.models import App
 from incost_portal.submissions.models import State, Trigger
 
 
@@ -21,12 +21,13 @@ class SubmissionFilterForm(forms.Form):
     )
     date_on = FilterDateField(label="Cost date", help_text="Jobs carrying that day")
 
-    def __init__(self, *args: Any, apps: Iterable[App], members: Iterable[Membership], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, apps: Iterable[App], members: Iterable[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        """`members`: (user id, username) pairs, as `member_names` gives them."""
         super().__init__(*args, **kwargs)
         self.fields["app"].choices = [("", "All apps")] + [(str(app.code), app.app_id) for app in apps]
-        self.fields["created_by"].choices = [("", "Anyone")] + [
-            (m.user_id, m.user.get_username()) for m in members
-        ]
+        self.fields["created_by"].choices = [("", "Anyone"), *members]
 
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():

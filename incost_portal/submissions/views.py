@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from incost_portal.csv_streams import attachment, csv_response
 from incost_portal.networks.access import Access, Tenancy, network_view, tenant_object
 from incost_portal.networks.polling import polled
-from incost_portal.networks.selectors import app_list, member_list
+from incost_portal.networks.selectors import app_list, member_names
 from incost_portal.submissions.exports import submission_csv_rows
 from incost_portal.submissions.forms import BackfillForm, SubmissionFilterForm
 from incost_portal.submissions.models import IN_FLIGHT, Trigger
@@ -30,7 +30,7 @@ PAGE_SIZE = 50
 def _filter_form(request: HttpRequest, tenancy: Tenancy) -> SubmissionFilterForm:
     network = tenancy.network
     return SubmissionFilterForm(
-        request.GET or None, apps=app_list(network=network), members=member_list(network=network)
+        request.GET or None, apps=app_list(network=network), members=member_names(network=network)
     )
 
 

@@ -49,6 +49,7 @@ class BenchContext:
     workdir: Path
     database_url: str = ""  # a PostgreSQL server to create the bench database on, if any
     python: str = sys.executable
+    keep: bool = False  # keep what was built (files, the pages' database) for the next run to reuse
     cache: dict[str, object] = field(default_factory=dict)
 
 
@@ -126,7 +127,10 @@ def run(*, rows: int, only: list[str] | None = None, keep: bool = False) -> list
     workdir = Path(tempfile.mkdtemp(prefix="incost-bench-"))
     database_url = os.environ.get("DATABASE_URL", "")
     context = BenchContext(
-        rows=rows, workdir=workdir, database_url=database_url if database_url.startswith("postgres") else ""
+        rows=rows,
+        workdir=workdir,
+        database_url=database_url if database_url.startswith("postgres") else "",
+        keep=keep,
     )
     figures: list[Figure] = []
     try:

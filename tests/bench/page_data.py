@@ -133,7 +133,8 @@ def _submissions(network: Any, apps: dict[str, Any], user: Any, count: int) -> d
     app_list = list(apps.values())
     states = [state for state, _ in STATES]
     weights = [weight for _, weight in STATES]
-    payload = "\\\\x" + b'[{"campaign":"bench"}]'.hex()  # bytea in COPY text: the escape is escaped
+    body = b'[{"campaign":"bench"}]'
+    payload = "\\x" + body.hex()  # bytea's hex input (_text escapes its backslash for COPY)
     jobs: list[tuple[int, int, datetime.date, datetime.date, str, datetime.datetime]] = []
 
     def submission_rows() -> Iterable[Sequence[object]]:
@@ -149,7 +150,7 @@ def _submissions(network: Any, apps: dict[str, Any], user: Any, count: int) -> d
             jobs.append((pk, app.pk, date_from, date_to, state, created))
             yield (
                 pk, uuid.uuid4(), network.pk, app.pk, state, rng.choice(TRIGGERS),
-                user.pk if rng.random() < 0.2 else None, payload,
+                user.pk if rng.random() < 0.2 else None, payload, "", len(body),
                 hashlib.sha256(str(pk).encode()).hexdigest(),
                 rng.randint(10_000, 990_000), rng.randint(50, 5000), app.currency,
                 "adset_id,adset_name,geo,clicks,impressions", date_from, date_to,
@@ -162,8 +163,9 @@ def _submissions(network: Any, apps: dict[str, Any], user: Any, count: int) -> d
 
     columns = (
         "id", "code", "network_id", "app_id", "state", "trigger", "created_by_id", "payload",
-        "payload_sha256", "payload_bytes", "row_count", "currency", "granularity", "date_from",
-        "date_to", "spend_total", "job_id", "matched_records_percentage", "error_code", "error_message",
+        "payload_codec", "payload_stored_bytes", "payload_sha256", "payload_bytes", "row_count",
+        "currency", "granularity", "date_from", "date_to", "spend_total", "job_id",
+        "matched_records_percentage", "error_code", "error_message",
         "upload_attempts", "status_polls", "due_at", "claimed_at", "created_at", "submitted_at",
         "finished_at", "updated_at",
     )  # fmt: skip

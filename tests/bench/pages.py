@@ -9,10 +9,12 @@ with no render). Then each page's p95 under the 20 clients, the SQL queries each
 with the test client in the bench database), and a 60 s soak of 50 clients over the three pages."""
 
 import contextlib
+import datetime
 import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -40,8 +42,11 @@ SETTINGS = "tests.bench.page_settings"
 
 
 @contextlib.contextmanager
-def _database(context: BenchContext) -> Iterator[str]:
-    """A fresh, migrated database beside DATABASE_URL's; its URL. Dropped afterwards."""
+def _database(context: BenchContext, rows: int, submissions: int) -> Iterator[tuple[str, dict[str, object]]]:
+    """A migrated database beside DATABASE_URL's, filled for the bench; its URL and what page_data
+    printed. Dropped afterwards, unless --keep: then kept, with what page_data printed as the
+    database's comment, and reused by the next --keep run of the same size on the same day (the
+    cost rows span the 90 days before the day they were built); migrations are applied anyway."""
     import psycopg
 
     config = dj_database_url.parse(context.database_url)
@@ -53,23 +58,43 @@ def _database(context: BenchContext) -> Iterator[str]:
         "dbname": "postgres",
     }
 
-    def admin(sql: str) -> None:
+    def admin(sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         with psycopg.connect(**server, autocommit=True) as connection:
-            connection.execute(sql)
+            cursor = connection.execute(sql, params)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
 
     # Named after DATABASE_URL's database, so that runs against different databases never meet.
     name = f"{config['NAME']}_pages"
-    admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin(f"CREATE DATABASE {name}")
     url = context.database_url.rsplit("/", 1)[0] + f"/{name}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": SETTINGS}
+    wanted = {
+        "rows": rows,
+        "submissions": submissions,
+        "built": datetime.datetime.now(datetime.UTC).date().isoformat(),
+    }
+    kept = admin("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,))
+    data: dict[str, object] | None = None
+    if context.keep and kept and kept[0][0]:
+        previous = json.loads(str(kept[0][0]))
+        if all(previous.get(key) == value for key, value in wanted.items()):
+            data = previous
+            print(f"[bench] pages: reusing the database {name} built today", file=sys.stderr, flush=True)
+    if data is None:
+        admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin(f"CREATE DATABASE {name}")
     try:
-        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": SETTINGS}
         subprocess.run(
             [context.python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
         )
-        yield url
+        if data is None:
+            data = json.loads(_run(context, env, "tests.bench.page_data", str(rows), str(submissions)))
+            if context.keep:
+                comment = json.dumps({**data, **wanted}).replace("'", "''")
+                admin(f"COMMENT ON DATABASE {name} IS '{comment}'")
+        yield url, data
     finally:
-        admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if not context.keep:
+            admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @contextlib.contextmanager
@@ -146,9 +171,8 @@ def page_figures(context: BenchContext) -> list[Figure]:
         )
     rows = context.rows
     submissions = max(1000, round(FULL_SUBMISSIONS * rows / FULL_ROWS))
-    with _database(context) as url:
+    with _database(context, rows, submissions) as (url, data):
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": SETTINGS}
-        data = json.loads(_run(context, env, "tests.bench.page_data", str(rows), str(submissions)))
         queries = json.loads(
             _run(context, env, "tests.bench.page_queries", data["network"], data["username"])
         )

@@ -58,5 +58,6 @@ def test_the_bars_are_drawn_as_svg_with_names_escaped() -> None:
     svg = str(chart.bars_svg)
     assert svg.count("<rect ") == 2 and svg.count("</title></rect>") == 2
     first = chart.bars[0].segments[0]
-    assert f'y="{first.y}"' in svg and f'height="{first.height}"' in svg and f'fill="{first.color}"' in svg
+    assert f'y="{first.y:.2f}"' in svg and f'height="{first.height:.2f}"' in svg
+    assert f'fill="{first.color}"' in svg
     assert "&lt;b&gt;&amp;x: 10 USD" in svg and "<b>" not in svg

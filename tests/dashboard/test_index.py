@@ -1,4 +1,10 @@
+import datetime as dt
+
+from django.utils import timezone
+
 from incost_portal.networks.services import api_token_set
+from incost_portal.submissions.models import State
+from tests.builders import submission
 from tests.cast import BaseTestCase
 
 
@@ -17,6 +23,21 @@ class DashboardTestCase(BaseTestCase):
         response = self.client.get(self.url("dashboard:index"))
         self.assertContains(response, "…WXYZ")
         self.assertNotContains(response, token[:40])
+
+    def test_it_counts_the_jobs_that_need_attention(self) -> None:
+        app, now = self.cast.ios_app, timezone.now()
+        for _ in range(2):
+            submission(app, State.FAILED, finished_at=now - dt.timedelta(days=1))
+        submission(app, State.FAILED, finished_at=now - dt.timedelta(days=8))  # older than a week
+        submission(app, State.NEEDS_RETRY)
+        for _ in range(3):
+            submission(app, State.PLANNED)
+        submission(self.cast.other_app, State.FAILED, finished_at=now)  # another network's
+        self.login(self.ops)
+        response = self.client.get(self.url("dashboard:index"))
+        self.assertContains(response, "2 job(s) failed in the last 7 days.")
+        self.assertContains(response, "1 job(s) wait to be retried.")
+        self.assertContains(response, "3 job(s) wait for tomorrow&#x27;s call budget.")
 
     def test_it_checks_membership(self) -> None:
         self.login(self.outsider)
