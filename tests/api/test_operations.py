@@ -16,6 +16,8 @@ from incost_portal.costs.models import CostRow, CostUpload
 from incost_portal.networks.models import MediaSource, SendSchedule
 from incost_portal.networks.selectors import send_schedule_for
 from incost_portal.networks.services import api_token_set
+from incost_portal.sources.models import Source
+from incost_portal.sources.services.config import source_create
 from incost_portal.submissions.models import State, Submission
 from incost_portal.submissions.services.sending import submission_applied_record
 from tests.alerts.builders import alert_channel
@@ -224,18 +226,30 @@ def test_another_networks_key_gets_404_for_every_object(keys: Keys, cast: Cast) 
     job = submission(cast.ios_app, State.APPLIED, day=day(2))
     ids = {"job_id": str(job.code), "source_id": str(cast.media_source.code), "upload_id": upload["id"]}
     ids["channel_id"] = str(alert_channel(cast.network).code)
+    # `{source_id}` names a media source under /media-sources/ and a cost source under /sources/.
+    cost_source = source_create(
+        network=cast.network,
+        user=cast.admin,
+        values={"name": "Daily", "kind": "https", "url_template": "https://r.example.com/c.csv"},
+    )
     with_ids = [(method, path) for method, path in operations(keys) if "{" in path]
     assert len(with_ids) >= 5
     for method, template in with_ids:
-        path = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], template)
+        named = (
+            {**ids, "source_id": str(cost_source.code)} if template.startswith("/api/v1/sources/") else ids
+        )
+        path = re.sub(r"\{(\w+)\}", lambda m, named=named: named[m.group(1)], template)
         missing_path = re.sub(r"\{(\w+)\}", lambda m: str(uuid.uuid4()), template)
-        theirs = keys.other.request(method, path)
-        missing = keys.other.request(method, missing_path)
+        # A well-formed (empty) body where one is taken: the answer is about the object, not the body.
+        body = {} if method == "GET" else {"json": {}}
+        theirs = keys.other.request(method, path, **body)
+        missing = keys.other.request(method, missing_path, **body)
         assert theirs.status_code == missing.status_code == 404, (method, path)
         assert error_of(theirs)["code"] == "not_found" and theirs.json() == missing.json()
     assert MediaSource.objects.filter(pk=cast.media_source.pk).exists()
     assert Submission.objects.filter(network=cast.network).count() == 1
     assert Channel.objects.filter(network=cast.network).count() == 1
+    assert Source.objects.filter(pk=cost_source.pk).exists()
 
 
 def test_a_wrong_method_and_bad_bodies_answer_in_the_error_shape(keys: Keys) -> None:

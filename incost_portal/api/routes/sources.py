@@ -13,6 +13,7 @@ from ninja import Field, Router, Schema, Status
 from incost_portal.api.auth import key_of
 from incost_portal.api.errors import ApiError, not_found
 from incost_portal.api.pagination import Page, paginate
+from incost_portal.api.schemas import READ_ERRORS, WRITE_ERRORS, answers
 from incost_portal.sources.models import Source, SourceRun
 from incost_portal.sources.selectors import source_list, source_run_list
 from incost_portal.sources.services.config import source_create, source_delete, source_update
@@ -151,7 +152,7 @@ def _invalid(error: ValidationError) -> ApiError:
     )
 
 
-@router.get("", response=Page[SourceOut], summary="List the network's sources")
+@router.get("", response=answers({200: Page[SourceOut]}), summary="List the network's sources")
 def sources_list(request: HttpRequest, cursor: str | None = None, limit: int | None = None) -> dict:
     return paginate(
         source_list(network=key_of(request).network),
@@ -162,7 +163,7 @@ def sources_list(request: HttpRequest, cursor: str | None = None, limit: int | N
     )
 
 
-@router.post("", response={201: SourceOut}, summary="Add a source")
+@router.post("", response=answers({201: SourceOut}, WRITE_ERRORS, 400, 413), summary="Add a source")
 def sources_create(request: HttpRequest, body: SourceIn) -> Status[dict]:
     """An HTTPS report (`url_template`, `headers`) or an S3-compatible bucket (`bucket`, `prefix`,
     `region`, `endpoint_url`, `access_key_id`, `secret_key`). `name` and `kind` are needed."""
@@ -177,12 +178,14 @@ def sources_create(request: HttpRequest, body: SourceIn) -> Status[dict]:
     return Status(201, _source_out(source))
 
 
-@router.get("/{source_id}", response=SourceOut, summary="Read a source")
+@router.get("/{source_id}", response=answers({200: SourceOut}, READ_ERRORS, 404), summary="Read a source")
 def sources_read(request: HttpRequest, source_id: uuid.UUID) -> dict:
     return _source_out(_source(request, source_id))
 
 
-@router.patch("/{source_id}", response=SourceOut, summary="Change a source")
+@router.patch(
+    "/{source_id}", response=answers({200: SourceOut}, WRITE_ERRORS, 400, 404, 413), summary="Change a source"
+)
 def sources_update(request: HttpRequest, source_id: uuid.UUID, body: SourceIn) -> dict:
     source = _source(request, source_id)
     given = body.model_dump(exclude_unset=True, exclude={"headers", "secret_key"})
@@ -195,14 +198,16 @@ def sources_update(request: HttpRequest, source_id: uuid.UUID, body: SourceIn) -
     return _source_out(source)
 
 
-@router.delete("/{source_id}", response={204: None}, summary="Delete a source")
+@router.delete("/{source_id}", response=answers({204: None}, WRITE_ERRORS, 404), summary="Delete a source")
 def sources_delete(request: HttpRequest, source_id: uuid.UUID) -> Status[None]:
     """The source and its runs; the uploads it made, and the cost they accepted, stay."""
     source_delete(source=_source(request, source_id), user=None)
     return Status(204, None)
 
 
-@router.post("/{source_id}/runs", response={202: RunOut}, summary="Fetch now (or test)")
+@router.post(
+    "/{source_id}/runs", response=answers({202: RunOut}, WRITE_ERRORS, 404), summary="Fetch now (or test)"
+)
 def source_runs_create(request: HttpRequest, source_id: uuid.UUID, dry_run: bool = False) -> Status[dict]:
     """Queue a run for a worker; follow it with `GET /sources/{id}/runs`. With `dry_run=true` the
     file is fetched and checked and the preview kept on the run: nothing else is stored."""
@@ -212,7 +217,11 @@ def source_runs_create(request: HttpRequest, source_id: uuid.UUID, dry_run: bool
     return Status(202, _run_out(run))
 
 
-@router.get("/{source_id}/runs", response=Page[RunOut], summary="List a source's runs")
+@router.get(
+    "/{source_id}/runs",
+    response=answers({200: Page[RunOut]}, READ_ERRORS, 404),
+    summary="List a source's runs",
+)
 def source_runs_list(
     request: HttpRequest, source_id: uuid.UUID, cursor: str | None = None, limit: int | None = None
 ) -> dict:
