@@ -13,7 +13,11 @@ from rq import cron  # noqa: E402
 
 from incost_portal.incost.jobs import app_list_sync_all  # noqa: E402
 from incost_portal.runtime.jobs import sessions_clear, storage_prune  # noqa: E402
-from incost_portal.submissions.jobs import schedules_run_job, submissions_dispatch_job  # noqa: E402
+from incost_portal.submissions.jobs import (  # noqa: E402
+    freshness_run_job,
+    schedules_run_job,
+    submissions_dispatch_job,
+)
 
 cron.register(sessions_clear, "default", cron="17 3 * * *", name="sessions_clear")
 cron.register(storage_prune, "default", cron="41 * * * *", name="storage_prune")
@@ -24,4 +28,8 @@ cron.register(
     name="submissions_dispatch",
 )
 cron.register(schedules_run_job, "incost", cron="* * * * *", name="schedules_run")
+# Between send times, networks on "as fresh as the budget allows" send within their share.
+cron.register(
+    freshness_run_job, "incost", interval=settings.FRESHNESS_TICK_MINUTES * 60, name="freshness_run"
+)
 cron.register(app_list_sync_all, "incost", cron="7 */6 * * *", name="app_list_sync_all")

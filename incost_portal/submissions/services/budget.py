@@ -1,0 +1,246 @@
+"""Sharing a token's daily calls among a network's apps, and sending between send times.
+
+AppsFlyer gives a token 1,000 upload and status calls a day (INCOST_CALLS_PER_DAY); a request costs
+at least two (its upload and one status read), so a day carries at most 500 requests. A network
+whose apps change more often than that cannot send everything at every send time: the portal
+shares what it has.
+
+How much an automatic send (a send time, or the freshness tick between them) may use now:
+- The calls left in the token's day window (the shared limiter's sliding 24 hours), less those
+  owed by requests already on their way (an upload and a read for each not yet uploaded, a read
+  for each uploaded and not yet final).
+- Of that, either everything above half the day's budget (spare calls: a burst of work, say the
+  morning's upload for 300 apps, goes at once while half the day stays in reserve), or the pace
+  share, whichever is more: "as fresh as the budget allows" (Freshness.FRESH) spreads the day
+  evenly, PACE_CALLS_PER_HOUR-ish calls in every sliding PACE window (an hour's share, rounded to
+  whole requests), so that later changes always find calls; "at scheduled times only" gives each
+  send time its equal share of the day (calls a day / send times a day).
+- A request's status is read once after AppsFlyer's 2 minutes (INCOST_POLL_DELAY_SECONDS), then
+  with a doubling back-off (sending._poll_interval); every read is counted as it is made (the
+  limiter counts it), so slow jobs lower the pace's next shares by themselves. The portal never
+  sends a group while an earlier request for it is on its way (the later change follows when that
+  request ends, planning.follow_up_plan), so no read is ever of a request whose groups a later
+  request has carried: each read counts in full, and the forecast counts one read a request.
+
+Who goes first when the share does not cover the waiting work, so that no app starves:
+- Apps in order of how long they have waited: never Applied first, then by the time of their
+  last Applied request, oldest first (apps with a request on their way are skipped: their changes
+  follow it). Each app gets an equal turn (the share over the waiting apps, at least one request),
+  and once served it goes to the back of the line.
+- Within an app, requests with never-sent groups first, then the most recent dates; what does not
+  fit waits as changed groups (not frozen into requests), so it goes later with its latest content.
+
+The freshness tick runs every FRESHNESS_TICK_MINUTES (RQ cron) for networks on Freshness.FRESH.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from incost_portal.costs.models import CostGroupTotal
+from incost_portal.incost.limiter import limiter_default
+from incost_portal.networks.models import App, Freshness, Network, SendSchedule
+from incost_portal.networks.selectors import api_token_active, networks_with_token, send_schedule_for
+from incost_portal.submissions.models import IN_FLIGHT, State, Submission, Trigger
+from incost_portal.submissions.services.planning import (
+    CALLS_PER_REQUEST,
+    SendPlan,
+    app_plan_create,
+    send_plan_audit,
+)
+
+logger = logging.getLogger(__name__)
+
+# States whose request still has its upload to make, and those with only status reads left.
+_NOT_UPLOADED = (State.QUEUED, State.SENDING, State.NEEDS_RETRY)
+_UPLOADED = (State.SUBMITTED, State.POLLING)
+
+
+def pace_window() -> tuple[int, float]:
+    """(calls, seconds): the pace's share, an hour's worth of the day's calls rounded to whole
+    requests, and the span it is counted over (for 1,000 a day: 42 calls in 1.008 hours)."""
+    per_day = settings.INCOST_CALLS_PER_DAY
+    day = settings.INCOST_LIMITER_DAY_SECONDS
+    calls = CALLS_PER_REQUEST * max(1, round(per_day / 24 / CALLS_PER_REQUEST))
+    return calls, day * calls / per_day
+
+
+@dataclass
+class Allowance:
+    """What an automatic send may use now, and why (the forecast shows it)."""
+
+    calls_used: int  # in the day window
+    calls_left: int  # in the day window, less what requests on their way still owe
+    calls_owed: int
+    share_calls: int  # the pace's (or the send time's) share, less what it already used
+    requests: int  # what may be made now
+
+    @property
+    def known(self) -> bool:
+        return self.calls_used >= 0
+
+
+def calls_owed(*, network: Network) -> int:
+    """Calls that requests on their way will still make: an upload and a read for each not yet
+    uploaded, a read for each uploaded (one count over the (network, state) index)."""
+    states = list(
+        Submission.objects.filter(network=network, state__in=[*_NOT_UPLOADED, *_UPLOADED])
+        .order_by()
+        .values_list("state", flat=True)
+    )
+    return sum(CALLS_PER_REQUEST if state in _NOT_UPLOADED else 1 for state in states)
+
+
+def allowance_for(
+    *, network: Network, schedule: SendSchedule, at_send_time: bool, now: datetime | None = None
+) -> Allowance:
+    """How many requests an automatic send of the network may make now (see the module's rule)."""
+    token = api_token_active(network=network)
+    per_day = settings.INCOST_CALLS_PER_DAY
+    if token is None:
+        return Allowance(0, 0, 0, 0, 0)
+    limiter = limiter_default()
+    try:
+        used = limiter.calls_used_today(token.fingerprint)
+        window_calls, window_seconds = pace_window()
+        used_in_window = limiter.calls_since(token.fingerprint, window_seconds)
+    except redis.RedisError:
+        # Nothing leaves without the limiter anyway; plan nothing rather than guess.
+        return Allowance(-1, 0, 0, 0, 0)
+    owed = calls_owed(network=network)
+    left = max(0, per_day - used - owed)
+    if schedule.freshness == Freshness.SCHEDULED or (at_send_time and not schedule.send_times):
+        share = per_day // max(1, len(schedule.send_times)) if at_send_time else 0
+    else:
+        share = max(0, window_calls - used_in_window - owed)
+    spare = left - per_day // 2
+    calls = min(left, max(share, spare))
+    return Allowance(used, left, owed, share, max(0, calls) // CALLS_PER_REQUEST)
+
+
+@dataclass
+class WaitingApp:
+    app: App
+    last_applied_at: datetime | None  # None: never Applied
+
+
+def waiting_apps(*, network: Network, now: datetime, days: int | None = None) -> list[WaitingApp]:
+    """The network's sending apps with changed cost in the last `days` (the whole window when
+    None) and no request on its way, longest-waiting first. Three lean queries: the changed groups'
+    apps (the group totals' flag, over the (network, date) index), the apps on their way (the
+    (network, state) index), and the apps with one index probe each for their last Applied time."""
+    days = days or settings.INCOST_WINDOW_DAYS
+    # A day early: each app's window is in its own time zone; the planner applies it exactly.
+    earliest = now.date() - timedelta(days=days + 1)
+    changed = set(
+        CostGroupTotal.objects.filter(network=network, date__gte=earliest, applied=False)
+        .order_by()
+        .values_list("app_id", flat=True)
+        .distinct()
+    )
+    busy = set(
+        Submission.objects.filter(network=network, state__in=list(IN_FLIGHT))
+        .order_by()
+        .values_list("app_id", flat=True)
+        .distinct()
+    )
+    wanted = changed - busy
+    if not wanted:
+        return []
+    last_applied = Submission.objects.filter(
+        app=OuterRef("pk"), state=State.APPLIED, finished_at__isnull=False
+    ).order_by("-finished_at")
+    apps = App.objects.filter(pk__in=wanted, enabled=True, send_cost=True).annotate(
+        last_applied_at=Subquery(last_applied.values("finished_at")[:1])
+    )
+    waiting = [WaitingApp(app, app.last_applied_at) for app in apps]  # type: ignore[attr-defined]
+    never = datetime.min.replace(tzinfo=now.tzinfo)
+    waiting.sort(key=lambda w: (w.last_applied_at or never, w.app.app_id))
+    return waiting
+
+
+@dataclass
+class FairSend:
+    plan: SendPlan
+    allowance: Allowance
+    apps_waiting: int = 0
+    apps_served: list[str] = field(default_factory=list)
+
+
+def fair_send_create(
+    *, network: Network, trigger: str, at_send_time: bool, now: datetime | None = None
+) -> FairSend:
+    """An automatic send: the changed groups of the last INCOST_RESTATEMENT_DAYS, within the
+    network's share of the budget, the longest-waiting apps first (the module's rule)."""
+    now = now or timezone.now()
+    days = settings.INCOST_RESTATEMENT_DAYS
+    schedule = send_schedule_for(network=network)
+    plan = SendPlan()
+    with transaction.atomic():
+        # One automatic send at a time per network: two would each spend the same share.
+        Network.objects.select_for_update().filter(pk=network.pk).first()
+        allowance = allowance_for(network=network, schedule=schedule, at_send_time=at_send_time, now=now)
+        result = FairSend(plan=plan, allowance=allowance)
+        waiting = waiting_apps(network=network, now=now, days=days)
+        result.apps_waiting = len(waiting)
+        left = allowance.requests
+        line, waiting_groups = waiting, {}
+        while line and left > 0:
+            # Equal turns; an app with more than its turn goes round again if calls remain.
+            turn = max(1, left // len(line))
+            again = []
+            for entry in line:
+                if left <= 0:
+                    break
+                sub = SendPlan()
+                app_plan_create(
+                    network=network,
+                    app=entry.app,
+                    plan=sub,
+                    trigger=trigger,
+                    now=now,
+                    budget_requests=sub.requests + left,
+                    days=days,
+                    max_requests=min(turn, left),
+                )
+                if entry.app.app_id not in waiting_groups:
+                    plan.add(sub)  # the first look at the app says what it had
+                else:
+                    plan.requests += sub.requests
+                    plan.queued_now += sub.queued_now
+                    plan.groups_sent += sub.groups_sent
+                plan.groups_waiting_turn = plan.apps_waiting_turn = 0
+                waiting_groups[entry.app.app_id] = sub.groups_waiting_turn
+                left -= sub.requests
+                if sub.requests and entry.app.app_id not in result.apps_served:
+                    result.apps_served.append(entry.app.app_id)
+                if sub.groups_waiting_turn:
+                    again.append(entry)
+            line = again
+        unreached = [w for w in waiting if w.app.app_id not in waiting_groups]
+        plan.groups_waiting_turn = sum(waiting_groups.values())
+        plan.apps_waiting_turn = sum(1 for n in waiting_groups.values() if n) + len(unreached)
+        send_plan_audit(network=network, plan=plan, trigger=trigger, days=days)
+    return result
+
+
+def freshness_run_due(*, now: datetime | None = None) -> int:
+    """The freshness tick: for every network on "as fresh as the budget allows" with its schedule
+    on, send what changed within its share now. Returns the requests made."""
+    now = now or timezone.now()
+    made = 0
+    for network in networks_with_token():
+        schedule = send_schedule_for(network=network)
+        if not schedule.enabled or schedule.freshness != Freshness.FRESH:
+            continue
+        result = fair_send_create(network=network, trigger=Trigger.FRESHNESS, at_send_time=False, now=now)
+        if result.plan.requests:
+            logger.info("Fresh send for %s: %s", network.slug, result.plan.summary())
+        made += result.plan.requests
+    return made
