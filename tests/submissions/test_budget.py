@@ -152,3 +152,22 @@ def test_a_scheduled_send_takes_the_longest_waiting_within_its_share(wired: Wire
     # Nothing was frozen for tomorrow: iOS waits as changed cost and goes with its latest rows.
     assert not Submission.objects.filter(state=State.PLANNED).exists()
     assert [w.app.app_id for w in waiting_apps(network=wired.network, now=now)] == [IOS]
+
+
+@override_settings(**FAST)
+def test_a_change_that_keeps_the_spend_still_goes_at_the_next_send_time(wired: Wired) -> None:
+    from incost_portal.networks.models import Network
+
+    calls_used(wired, 0)
+    Network.objects.filter(pk=wired.network.pk).update(created_at=timezone.now().replace(year=2020))
+    rows = cost_rows(IOS, range(1, 2))
+    wired.put_cost(rows)
+    send_plan_create(network=wired.network)
+    drive()
+    wired.put_cost([{**r, "campaign_name": "renamed"} for r in rows])  # same spend, same row count
+    now = timezone.now().replace(minute=1)
+    now = now.replace(hour=now.hour - now.hour % 4)
+    assert schedules_run_due(now=now) == 1
+    assert sent_apps(Trigger.SCHEDULE) == [IOS]
+    drive()
+    assert [row["campaign_name"] for row in wired.ledger_rows()] == ["renamed"] * len(rows)

@@ -130,11 +130,15 @@ class WaitingApp:
     last_applied_at: datetime | None  # None: never Applied
 
 
-def waiting_apps(*, network: Network, now: datetime, days: int | None = None) -> list[WaitingApp]:
+def waiting_apps(
+    *, network: Network, now: datetime, days: int | None = None, every_app: bool = False
+) -> list[WaitingApp]:
     """The network's sending apps with changed cost in the last `days` (the whole window when
-    None) and no request on its way, longest-waiting first. Three lean queries: the changed groups'
-    apps (the group totals' flag, over the (network, date) index), the apps on their way (the
-    (network, state) index), and the apps with one index probe each for their last Applied time."""
+    None; `every_app`: changed or not) and no request on its way, longest-waiting first.
+
+    Three lean queries: the changed groups' apps (the group totals' flag, over the (network, date)
+    index), the apps on their way (the (network, state) index), and the apps with one index probe
+    each for their last Applied time."""
     days = days or settings.INCOST_WINDOW_DAYS
     # A day early: each app's window is in its own time zone; the planner applies it exactly.
     earliest = now.date() - timedelta(days=days + 1)
@@ -151,12 +155,13 @@ def waiting_apps(*, network: Network, now: datetime, days: int | None = None) ->
         .distinct()
     )
     wanted = changed - busy
-    if not wanted:
+    if not wanted and not every_app:
         return []
     last_applied = Submission.objects.filter(
         app=OuterRef("pk"), state=State.APPLIED, finished_at__isnull=False
     ).order_by("-finished_at")
-    apps = App.objects.filter(pk__in=wanted, enabled=True, send_cost=True).annotate(
+    apps = App.objects.filter(network=network, enabled=True, send_cost=True)
+    apps = (apps.exclude(pk__in=busy) if every_app else apps.filter(pk__in=wanted)).annotate(
         last_applied_at=Subquery(last_applied.values("finished_at")[:1])
     )
     waiting = [WaitingApp(app, app.last_applied_at) for app in apps]  # type: ignore[attr-defined]
@@ -171,63 +176,83 @@ class FairSend:
     allowance: Allowance
     apps_waiting: int = 0
     apps_served: list[str] = field(default_factory=list)
+    left: int = 0  # requests still allowed
+
+    def __post_init__(self) -> None:
+        self.left = self.allowance.requests
 
 
 def fair_send_create(
     *, network: Network, trigger: str, at_send_time: bool, now: datetime | None = None
 ) -> FairSend:
     """An automatic send: the changed groups of the last INCOST_RESTATEMENT_DAYS, within the
-    network's share of the budget, the longest-waiting apps first (the module's rule)."""
+    network's share of the budget, the longest-waiting apps first (the module's rule).
+
+    The line is read from the group totals' `applied` flag (cheap whatever the network's size); a
+    change that keeps a group's spend and row count (a renamed campaign) does not show there, so
+    at a send time, calls remaining after the line go to every other app in turn, whose groups
+    the planner compares by content as always."""
     now = now or timezone.now()
     days = settings.INCOST_RESTATEMENT_DAYS
     schedule = send_schedule_for(network=network)
-    plan = SendPlan()
     with transaction.atomic():
         # One automatic send at a time per network: two would each spend the same share.
         Network.objects.select_for_update().filter(pk=network.pk).first()
         allowance = allowance_for(network=network, schedule=schedule, at_send_time=at_send_time, now=now)
-        result = FairSend(plan=plan, allowance=allowance)
+        result = FairSend(plan=SendPlan(), allowance=allowance)
         waiting = waiting_apps(network=network, now=now, days=days)
         result.apps_waiting = len(waiting)
-        left = allowance.requests
-        line, waiting_groups = waiting, {}
-        while line and left > 0:
-            # Equal turns; an app with more than its turn goes round again if calls remain.
-            turn = max(1, left // len(line))
-            again = []
-            for entry in line:
-                if left <= 0:
-                    break
-                sub = SendPlan()
-                app_plan_create(
-                    network=network,
-                    app=entry.app,
-                    plan=sub,
-                    trigger=trigger,
-                    now=now,
-                    budget_requests=sub.requests + left,
-                    days=days,
-                    max_requests=min(turn, left),
-                )
-                if entry.app.app_id not in waiting_groups:
-                    plan.add(sub)  # the first look at the app says what it had
-                else:
-                    plan.requests += sub.requests
-                    plan.queued_now += sub.queued_now
-                    plan.groups_sent += sub.groups_sent
-                plan.groups_waiting_turn = plan.apps_waiting_turn = 0
-                waiting_groups[entry.app.app_id] = sub.groups_waiting_turn
-                left -= sub.requests
-                if sub.requests and entry.app.app_id not in result.apps_served:
-                    result.apps_served.append(entry.app.app_id)
-                if sub.groups_waiting_turn:
-                    again.append(entry)
-            line = again
-        unreached = [w for w in waiting if w.app.app_id not in waiting_groups]
-        plan.groups_waiting_turn = sum(waiting_groups.values())
-        plan.apps_waiting_turn = sum(1 for n in waiting_groups.values() if n) + len(unreached)
+        looked = _serve(result, waiting, network=network, trigger=trigger, now=now, days=days)
+        if at_send_time and result.left > 0:
+            others = waiting_apps(network=network, now=now, days=days, every_app=True)
+            others = [entry for entry in others if entry.app.app_id not in looked]
+            looked.update(_serve(result, others, network=network, trigger=trigger, now=now, days=days))
+        plan = result.plan
+        unreached = [entry for entry in waiting if entry.app.app_id not in looked]
+        plan.groups_waiting_turn = sum(looked.values())
+        plan.apps_waiting_turn = sum(1 for n in looked.values() if n) + len(unreached)
         send_plan_audit(network=network, plan=plan, trigger=trigger, days=days)
     return result
+
+
+def _serve(
+    result: FairSend, line: list[WaitingApp], *, network: Network, trigger: str, now: datetime, days: int
+) -> dict[str, int]:
+    """Plan the apps of `line` in equal turns within `result.left` requests; an app with more than
+    its turn goes round again while requests remain. Returns, per app looked at, its changed
+    groups still waiting their turn."""
+    plan, looked = result.plan, {}
+    while line and result.left > 0:
+        turn = max(1, result.left // len(line))
+        again = []
+        for entry in line:
+            if result.left <= 0:
+                break
+            sub = SendPlan()
+            app_plan_create(
+                network=network,
+                app=entry.app,
+                plan=sub,
+                trigger=trigger,
+                now=now,
+                budget_requests=result.left,
+                days=days,
+                max_requests=min(turn, result.left),
+            )
+            if entry.app.app_id not in looked:
+                plan.add(sub)  # the first look at the app says what it had
+            else:
+                plan.requests += sub.requests
+                plan.queued_now += sub.queued_now
+                plan.groups_sent += sub.groups_sent
+            looked[entry.app.app_id] = sub.groups_waiting_turn
+            result.left -= sub.requests
+            if sub.requests and entry.app.app_id not in result.apps_served:
+                result.apps_served.append(entry.app.app_id)
+            if sub.groups_waiting_turn:
+                again.append(entry)
+        line = again
+    return looked
 
 
 def freshness_run_due(*, now: datetime | None = None) -> int:
