@@ -67,7 +67,9 @@ def forecast_for(*, network: Network, now: datetime | None = None) -> Forecast:
     planned = Submission.objects.filter(network=network, state=State.PLANNED).count()
     fresh = schedule.freshness == Freshness.FRESH
     slot = next_slot(schedule, now)
-    allowance = allowance_for(network=network, schedule=schedule, at_send_time=not fresh, now=now)
+    allowance = allowance_for(
+        network=network, schedule=schedule, at_send_time=not fresh, apps_waiting=len(line), now=now
+    )
     forecast = Forecast(
         calls_used=allowance.calls_used if allowance.known else None,
         calls_per_day=settings.INCOST_CALLS_PER_DAY,

@@ -22,6 +22,7 @@ MODULES = [
     "tests.bench.pages",
     "tests.bench.bounded",
     "tests.bench.storage",
+    "tests.bench.freshness",
 ]
 
 

@@ -122,19 +122,28 @@ def test_within_an_app_never_sent_groups_then_recent_dates_go_first(wired: Wired
 
 
 @override_settings(**FAST)
-def test_spare_calls_go_at_once_and_a_busy_day_is_paced(wired: Wired) -> None:
+def test_a_quiet_day_sends_everything_at_once_and_a_busy_one_is_paced(wired: Wired) -> None:
     network_schedule = schedule(wired, Freshness.FRESH)
-    calls_used(wired, 0)
-    fresh = allowance_for(network=wired.network, schedule=network_schedule, at_send_time=False)
-    assert fresh.requests == 250  # everything above half the day: a morning's burst goes at once
-    calls_used(wired, 700, ago=60)
-    paced = allowance_for(network=wired.network, schedule=network_schedule, at_send_time=False)
+
+    def allowed(*, at_send_time: bool = False, apps_waiting: int = 300) -> int:
+        return allowance_for(
+            network=wired.network,
+            schedule=network_schedule,
+            at_send_time=at_send_time,
+            apps_waiting=apps_waiting,
+        ).requests
+
     window_calls, _ = pace_window()
-    assert window_calls == 42 and paced.requests == 0  # 700 calls in the last hour: the pace is spent
+    assert window_calls == 42  # an hour's share of 1,000 calls, in whole requests
+    calls_used(wired, 0)
+    assert allowed() == 500  # a morning's upload for 300 apps on a quiet day: all of it at once
+    calls_used(wired, 30, ago=60)
+    assert allowed() == 6  # the last hour's pace, for the whole day, would not fit: its share
+    calls_used(wired, 700, ago=60)
+    assert allowed() == 0  # the hour's share is spent
     network_schedule = schedule(wired, Freshness.SCHEDULED)
-    slot = allowance_for(network=wired.network, schedule=network_schedule, at_send_time=True)
-    assert slot.requests == 1000 // 6 // 2  # a send time's equal share of the day
-    assert allowance_for(network=wired.network, schedule=network_schedule, at_send_time=False).requests == 0
+    assert allowed(at_send_time=True) == 1000 // 6 // 2  # a send time's equal share of the day
+    assert allowed(at_send_time=False, apps_waiting=1) == 0  # nothing between send times
 
 
 @override_settings(**FAST)

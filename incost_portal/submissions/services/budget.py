@@ -9,12 +9,13 @@ How much an automatic send (a send time, or the freshness tick between them) may
 - The calls left in the token's day window (the shared limiter's sliding 24 hours), less those
   owed by requests already on their way (an upload and a read for each not yet uploaded, a read
   for each uploaded and not yet final).
-- Of that, either everything above half the day's budget (spare calls: a burst of work, say the
-  morning's upload for 300 apps, goes at once while half the day stays in reserve), or the pace
-  share, whichever is more: "as fresh as the budget allows" (Freshness.FRESH) spreads the day
-  evenly, PACE_CALLS_PER_HOUR-ish calls in every sliding PACE window (an hour's share, rounded to
-  whole requests), so that later changes always find calls; "at scheduled times only" gives each
-  send time its equal share of the day (calls a day / send times a day).
+- When the last hour's calls, at that rate for a whole day, plus a request for each app waiting
+  now fit in the day's budget, nothing needs sharing: everything waiting goes at once (a morning's
+  upload for 300 apps, on a quiet day). Otherwise the share: "as fresh as the budget allows"
+  (Freshness.FRESH) spreads the day evenly, pace_window()'s calls (an hour's share of the day,
+  rounded to whole requests) in every sliding window of that length, so that later changes always
+  find calls and no stretch of the day starves; "at scheduled times only" gives each send time its
+  equal share of the day (calls a day / send times a day) and nothing between them.
 - A request's status is read once after AppsFlyer's 2 minutes (INCOST_POLL_DELAY_SECONDS), then
   with a doubling back-off (sending._poll_interval); every read is counted as it is made (the
   limiter counts it), so slow jobs lower the pace's next shares by themselves. The portal never
@@ -98,9 +99,15 @@ def calls_owed(*, network: Network) -> int:
 
 
 def allowance_for(
-    *, network: Network, schedule: SendSchedule, at_send_time: bool, now: datetime | None = None
+    *,
+    network: Network,
+    schedule: SendSchedule,
+    at_send_time: bool,
+    apps_waiting: int,
+    now: datetime | None = None,
 ) -> Allowance:
-    """How many requests an automatic send of the network may make now (see the module's rule)."""
+    """How many requests an automatic send of the network may make now (see the module's rule);
+    `apps_waiting`: the apps with changed cost now, a request each at least."""
     token = api_token_active(network=network)
     per_day = settings.INCOST_CALLS_PER_DAY
     if token is None:
@@ -115,13 +122,19 @@ def allowance_for(
         return Allowance(-1, 0, 0, 0, 0)
     owed = calls_owed(network=network)
     left = max(0, per_day - used - owed)
-    if schedule.freshness == Freshness.SCHEDULED or (at_send_time and not schedule.send_times):
-        share = per_day // max(1, len(schedule.send_times)) if at_send_time else 0
+    if schedule.freshness == Freshness.SCHEDULED and not at_send_time:
+        return Allowance(used, left, owed, 0, 0)  # nothing between send times
+    if schedule.freshness == Freshness.SCHEDULED:
+        share = per_day // max(1, len(schedule.send_times))
     else:
         share = max(0, window_calls - used_in_window - owed)
-    spare = left - per_day // 2
-    calls = min(left, max(share, spare))
-    return Allowance(used, left, owed, share, max(0, calls) // CALLS_PER_REQUEST)
+    # The day at the last hour's rate, plus the work waiting now: when that fits in the day's
+    # calls, nothing needs sharing and everything goes at once.
+    projected = (used_in_window + owed) * per_day // window_calls + CALLS_PER_REQUEST * apps_waiting
+    calls = left if projected <= per_day else min(left, share)
+    # A share's last call may start a request whose status read falls in the next share.
+    requests = min(-(-calls // CALLS_PER_REQUEST), left // CALLS_PER_REQUEST)
+    return Allowance(used, left, owed, share, max(0, requests))
 
 
 @dataclass
@@ -198,9 +211,11 @@ def fair_send_create(
     with transaction.atomic():
         # One automatic send at a time per network: two would each spend the same share.
         Network.objects.select_for_update().filter(pk=network.pk).first()
-        allowance = allowance_for(network=network, schedule=schedule, at_send_time=at_send_time, now=now)
-        result = FairSend(plan=SendPlan(), allowance=allowance)
         waiting = waiting_apps(network=network, now=now, days=days)
+        allowance = allowance_for(
+            network=network, schedule=schedule, at_send_time=at_send_time, apps_waiting=len(waiting), now=now
+        )
+        result = FairSend(plan=SendPlan(), allowance=allowance)
         result.apps_waiting = len(waiting)
         looked = _serve(result, waiting, network=network, trigger=trigger, now=now, days=days)
         if at_send_time and result.left > 0:
