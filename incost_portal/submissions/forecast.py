@@ -67,8 +67,9 @@ def forecast_for(*, network: Network, now: datetime | None = None) -> Forecast:
     planned = Submission.objects.filter(network=network, state=State.PLANNED).count()
     fresh = schedule.freshness == Freshness.FRESH
     slot = next_slot(schedule, now)
+    after = next_slot(schedule, slot) if slot else None
     allowance = allowance_for(
-        network=network, schedule=schedule, at_send_time=not fresh, apps_waiting=len(line), now=now
+        network=network, schedule=schedule, at_send_time=not fresh, next_send=after, now=now
     )
     forecast = Forecast(
         calls_used=allowance.calls_used if allowance.known else None,

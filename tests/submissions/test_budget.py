@@ -3,7 +3,7 @@ against the sandbox over HTTP."""
 
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import override_settings
@@ -122,28 +122,32 @@ def test_within_an_app_never_sent_groups_then_recent_dates_go_first(wired: Wired
 
 
 @override_settings(**FAST)
-def test_a_quiet_day_sends_everything_at_once_and_a_busy_one_is_paced(wired: Wired) -> None:
+def test_the_day_is_paced_and_a_send_time_may_use_the_spare_calls(wired: Wired) -> None:
     network_schedule = schedule(wired, Freshness.FRESH)
+    in_four_hours = timezone.now() + timedelta(hours=4)
 
-    def allowed(*, at_send_time: bool = False, apps_waiting: int = 300) -> int:
+    def allowed(*, at_send_time: bool = False) -> int:
         return allowance_for(
             network=wired.network,
             schedule=network_schedule,
             at_send_time=at_send_time,
-            apps_waiting=apps_waiting,
+            next_send=in_four_hours,
         ).requests
 
     window_calls, _ = pace_window()
     assert window_calls == 42  # an hour's share of 1,000 calls, in whole requests
     calls_used(wired, 0)
-    assert allowed() == 500  # a morning's upload for 300 apps on a quiet day: all of it at once
+    assert allowed() == 21  # between send times: the hour's share
+    # At a send time on a quiet day: all but what the pace needs until the next one (4 h, 167 calls).
+    assert allowed(at_send_time=True) == 417
     calls_used(wired, 30, ago=60)
-    assert allowed() == 6  # the last hour's pace, for the whole day, would not fit: its share
+    assert allowed() == 6  # what the last hour left of its share
     calls_used(wired, 700, ago=60)
-    assert allowed() == 0  # the hour's share is spent
+    assert allowed() == 0 and allowed(at_send_time=True) == 0  # the hour's share is spent, no spare
     network_schedule = schedule(wired, Freshness.SCHEDULED)
-    assert allowed(at_send_time=True) == 1000 // 6 // 2  # a send time's equal share of the day
-    assert allowed(at_send_time=False, apps_waiting=1) == 0  # nothing between send times
+    calls_used(wired, 900)
+    assert allowed(at_send_time=True) == 50  # a send time's share of the day, what the day has left
+    assert allowed(at_send_time=False) == 0  # nothing between send times
 
 
 @override_settings(**FAST)

@@ -9,13 +9,15 @@ How much an automatic send (a send time, or the freshness tick between them) may
 - The calls left in the token's day window (the shared limiter's sliding 24 hours), less those
   owed by requests already on their way (an upload and a read for each not yet uploaded, a read
   for each uploaded and not yet final).
-- When the last hour's calls, at that rate for a whole day, plus a request for each app waiting
-  now fit in the day's budget, nothing needs sharing: everything waiting goes at once (a morning's
-  upload for 300 apps, on a quiet day). Otherwise the share: "as fresh as the budget allows"
-  (Freshness.FRESH) spreads the day evenly, pace_window()'s calls (an hour's share of the day,
-  rounded to whole requests) in every sliding window of that length, so that later changes always
-  find calls and no stretch of the day starves; "at scheduled times only" gives each send time its
-  equal share of the day (calls a day / send times a day) and nothing between them.
+- Of those, the share: "as fresh as the budget allows" (Freshness.FRESH, the default) spreads the
+  day evenly, pace_window()'s calls (an hour's share of the day, rounded to whole requests) in
+  every sliding window of that length, at every tick and send time, so that later changes always
+  find calls and no stretch of the day starves; "at scheduled times only" gives each send time
+  its equal share of the day (calls a day / send times a day) and nothing between them.
+- At a send time, in either mode, the calls left beyond what the pace needs until the next send
+  time may go too (a morning's upload for 300 apps on a quiet day goes at once). Under sustained
+  load the day window is always nearly full, so there are none and the pace alone decides: a
+  burst would be paid back by a stall 24 hours later, when its calls are still in the window.
 - A request's status is read once after AppsFlyer's 2 minutes (INCOST_POLL_DELAY_SECONDS), then
   with a doubling back-off (sending._poll_interval); every read is counted as it is made (the
   limiter counts it), so slow jobs lower the pace's next shares by themselves. The portal never
@@ -103,11 +105,12 @@ def allowance_for(
     network: Network,
     schedule: SendSchedule,
     at_send_time: bool,
-    apps_waiting: int,
+    next_send: datetime | None = None,
     now: datetime | None = None,
 ) -> Allowance:
     """How many requests an automatic send of the network may make now (see the module's rule);
-    `apps_waiting`: the apps with changed cost now, a request each at least."""
+    `next_send`: at a send time, the one after it."""
+    now = now or timezone.now()
     token = api_token_active(network=network)
     per_day = settings.INCOST_CALLS_PER_DAY
     if token is None:
@@ -128,10 +131,12 @@ def allowance_for(
         share = per_day // max(1, len(schedule.send_times))
     else:
         share = max(0, window_calls - used_in_window - owed)
-    # The day at the last hour's rate, plus the work waiting now: when that fits in the day's
-    # calls, nothing needs sharing and everything goes at once.
-    projected = (used_in_window + owed) * per_day // window_calls + CALLS_PER_REQUEST * apps_waiting
-    calls = left if projected <= per_day else min(left, share)
+    calls = min(left, share)
+    if at_send_time:
+        # Spare calls: those left beyond what the pace needs until the next send time.
+        until_next = (next_send - now).total_seconds() if next_send else settings.INCOST_LIMITER_DAY_SECONDS
+        reserve = per_day * until_next / settings.INCOST_LIMITER_DAY_SECONDS
+        calls = min(left, max(share, int(left - reserve)))
     # A share's last call may start a request whose status read falls in the next share.
     requests = min(-(-calls // CALLS_PER_REQUEST), left // CALLS_PER_REQUEST)
     return Allowance(used, left, owed, share, max(0, requests))
@@ -196,7 +201,12 @@ class FairSend:
 
 
 def fair_send_create(
-    *, network: Network, trigger: str, at_send_time: bool, now: datetime | None = None
+    *,
+    network: Network,
+    trigger: str,
+    at_send_time: bool,
+    next_send: datetime | None = None,
+    now: datetime | None = None,
 ) -> FairSend:
     """An automatic send: the changed groups of the last INCOST_RESTATEMENT_DAYS, within the
     network's share of the budget, the longest-waiting apps first (the module's rule).
@@ -213,7 +223,7 @@ def fair_send_create(
         Network.objects.select_for_update().filter(pk=network.pk).first()
         waiting = waiting_apps(network=network, now=now, days=days)
         allowance = allowance_for(
-            network=network, schedule=schedule, at_send_time=at_send_time, apps_waiting=len(waiting), now=now
+            network=network, schedule=schedule, at_send_time=at_send_time, next_send=next_send, now=now
         )
         result = FairSend(plan=SendPlan(), allowance=allowance)
         result.apps_waiting = len(waiting)
