@@ -67,10 +67,7 @@ def forecast_for(*, network: Network, now: datetime | None = None) -> Forecast:
     planned = Submission.objects.filter(network=network, state=State.PLANNED).count()
     fresh = schedule.freshness == Freshness.FRESH
     slot = next_slot(schedule, now)
-    after = next_slot(schedule, slot) if slot else None
-    allowance = allowance_for(
-        network=network, schedule=schedule, at_send_time=not fresh, next_send=after, now=now
-    )
+    allowance = allowance_for(network=network, schedule=schedule, at_send_time=not fresh)
     forecast = Forecast(
         calls_used=allowance.calls_used if allowance.known else None,
         calls_per_day=settings.INCOST_CALLS_PER_DAY,

@@ -65,13 +65,7 @@ def schedules_run_due(*, now: datetime | None = None) -> int:
                 run = ScheduledRun.objects.create(network=network, slot=slot)
         except IntegrityError:
             continue  # this slot has run already
-        plan = fair_send_create(
-            network=network,
-            trigger=Trigger.SCHEDULE,
-            at_send_time=True,
-            next_send=next_slot(schedule, slot),
-            now=now,
-        ).plan
+        plan = fair_send_create(network=network, trigger=Trigger.SCHEDULE, at_send_time=True, now=now).plan
         ScheduledRun.objects.filter(pk=run.pk).update(submissions_created=plan.requests)
         logger.info("Scheduled send for %s at %s: %s", network.slug, slot, plan.summary())
         ran += 1
