@@ -120,7 +120,7 @@ def _run(count: int, policy: str, workdir: Path) -> dict[str, Any]:
     with time_machine.travel(START, tick=False) as traveller:
         network = network_create(name="Fresh bench", slug=f"fresh-{count}-{policy}", api_base_url=api_url)
         media_source_create(network=network, name=SOURCE)
-        api_token_set(network=network, plaintext=partner.token, user=None)
+        fingerprint = api_token_set(network=network, plaintext=partner.token, user=None).fingerprint
         App.objects.bulk_create(App(network=network, app_id=app_id, name=app_id) for app_id in app_ids)
         if policy == "old":
             # The schedule the baseline had; driven below as it was (no fair share, no tick).
@@ -161,7 +161,7 @@ def _run(count: int, policy: str, workdir: Path) -> dict[str, Any]:
                 send_plan_create(
                     network=network, trigger=Trigger.SCHEDULE, now=now, days=settings.INCOST_RESTATEMENT_DAYS
                 )
-            _work(now, policy, first=minute % 5 == 0)
+            _work(now, policy, first=minute % 5 == 0, fingerprint=fingerprint)
         end = START + dt.timedelta(minutes=minutes)
 
     applied = list(
@@ -195,12 +195,14 @@ def _put(create: Any, network: Any, rows: list[tuple[str, dt.date, str]]) -> Non
         raise SystemExit(f"the bench's cost was not accepted: {upload.status}")
 
 
-def _work(now: dt.datetime, policy: str, first: bool) -> None:
+def _work(now: dt.datetime, policy: str, first: bool, fingerprint: str) -> None:
     """What the workers would do by now: start due work (the dispatcher, every 5 minutes here),
     upload, read statuses, and plan the follow-up of every request that ended (what the follow-up
-    job does; the baseline had none)."""
+    job does; the baseline had none). Uploads the limiter would refuse for the day are not tried
+    (a worker would try, be refused and put them back: the same outcome, thousands of times)."""
     import django_rq
 
+    from incost_portal.incost.limiter import limiter_default
     from incost_portal.submissions.models import State, Submission
     from incost_portal.submissions.services.dispatch import submissions_dispatch_due
     from incost_portal.submissions.services.planning import follow_up_plan
@@ -209,9 +211,8 @@ def _work(now: dt.datetime, policy: str, first: bool) -> None:
     if first:
         submissions_dispatch_due(now=now)
     while True:
-        queued = list(
-            Submission.objects.filter(state=State.QUEUED, due_at__lte=now).values_list("pk", flat=True)
-        )
+        due = Submission.objects.filter(state=State.QUEUED, due_at__lte=now).order_by("due_at", "pk")
+        queued = list(due.values_list("pk", flat=True)[: limiter_default().day_budget_left(fingerprint)])
         submitted = list(
             Submission.objects.filter(state=State.SUBMITTED, due_at__lte=now).values_list("pk", flat=True)
         )
