@@ -34,6 +34,8 @@ class SchedulePageTestCase(BaseTestCase):
         response = self.client.post(self.url("networks:schedule"), {**form, "freshness": "often"})
         self.assertContains(response, "Select a valid choice")
         self.assertContains(self.client.get(self.url("networks:schedule")), "At scheduled times only")
+        settings_page = self.client.get(self.url("networks:settings"))
+        self.assertContains(settings_page, "Nothing leaves between those times")
 
     def test_bad_input_keeps_what_was_typed(self) -> None:
         self.login(self.admin)
