@@ -198,8 +198,9 @@ def _put(create: Any, network: Any, rows: list[tuple[str, dt.date, str]]) -> Non
 def _work(now: dt.datetime, policy: str, first: bool, fingerprint: str) -> None:
     """What the workers would do by now: start due work (the dispatcher, every 5 minutes here),
     upload, read statuses, and plan the follow-up of every request that ended (what the follow-up
-    job does; the baseline had none). Uploads the limiter would refuse for the day are not tried
-    (a worker would try, be refused and put them back: the same outcome, thousands of times)."""
+    job does; the baseline had none). Calls the limiter would refuse for the day are not tried (a
+    worker would try, be refused and put the work back a minute later: the same outcome, with
+    thousands of refusals a simulated hour when the baseline has used up its day)."""
     import django_rq
 
     from incost_portal.incost.limiter import limiter_default
@@ -211,11 +212,10 @@ def _work(now: dt.datetime, policy: str, first: bool, fingerprint: str) -> None:
     if first:
         submissions_dispatch_due(now=now)
     while True:
-        due = Submission.objects.filter(state=State.QUEUED, due_at__lte=now).order_by("due_at", "pk")
-        queued = list(due.values_list("pk", flat=True)[: limiter_default().day_budget_left(fingerprint)])
-        submitted = list(
-            Submission.objects.filter(state=State.SUBMITTED, due_at__lte=now).values_list("pk", flat=True)
-        )
+        left = limiter_default().day_budget_left(fingerprint)
+        due = Submission.objects.filter(due_at__lte=now).order_by("due_at", "pk").values_list("pk", flat=True)
+        submitted = list(due.filter(state=State.SUBMITTED)[:left])
+        queued = list(due.filter(state=State.QUEUED)[: left - len(submitted)])
         if not (queued or submitted):
             break
         for pk in queued:
