@@ -4,6 +4,7 @@ bound and against the old behaviour (two fixed sends a day, apps in id order), i
 
 Each network size and policy runs three simulated days in a fresh process (tests/bench/
 freshness_run.py), two at a time, on copies of one migrated SQLite database.
+FRESHNESS_BENCH_SIZES=10,100 runs only those sizes (a quick look; the figures need all four).
 
 The lower bound: with B = 500 requests a day (1,000 calls, an upload and a status read each)
 shared by N apps changing hourly, no planner refreshes an app more often than every
