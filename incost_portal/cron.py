@@ -11,8 +11,10 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from rq import cron  # noqa: E402
 
+from incost_portal.api.incost_compat.jobs import incost_jobs_recover_job  # noqa: E402
 from incost_portal.incost.jobs import app_list_sync_all  # noqa: E402
 from incost_portal.runtime.jobs import sessions_clear, storage_prune  # noqa: E402
+from incost_portal.sources.jobs import sources_run_due_job  # noqa: E402
 from incost_portal.submissions.jobs import (  # noqa: E402
     freshness_run_job,
     schedules_run_job,
@@ -33,3 +35,10 @@ cron.register(
     freshness_run_job, "incost", interval=settings.FRESHNESS_TICK_MINUTES * 60, name="freshness_run"
 )
 cron.register(app_list_sync_all, "incost", cron="7 */6 * * *", name="app_list_sync_all")
+cron.register(
+    incost_jobs_recover_job,
+    "incost",
+    interval=settings.DISPATCH_INTERVAL_SECONDS,
+    name="incost_jobs_recover",
+)
+cron.register(sources_run_due_job, "default", cron="* * * * *", name="sources_run_due")

@@ -4,6 +4,7 @@ Each one fails loudly (ImproperlyConfigured, naming the variable) on a value it 
 so a typo in production stops start-up instead of quietly falling back to a default.
 """
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -67,3 +68,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_cidrs(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of networks in CIDR notation (10.0.0.0/8, ::1/128); each checked."""
+    values = env_list(name, default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not a network in CIDR notation.") from None
+    return values

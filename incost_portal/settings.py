@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from incost_portal.env import env_bool, env_float, env_int, env_list, env_str
+from incost_portal.env import env_bool, env_cidrs, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "django_rq",
+    # django-ninja: the API's OpenAPI document and its docs page (served from its own static files).
+    "ninja",
     "axes",
     "incost_portal.runtime",
     "incost_portal.networks",
@@ -46,8 +48,10 @@ INSTALLED_APPS = [
     "incost_portal.sandbox",
     "incost_portal.costs",
     "incost_portal.submissions",
+    "incost_portal.sources",
     "incost_portal.onboarding",
     "incost_portal.dashboard",
+    "incost_portal.api",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +153,12 @@ AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
 PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 3, minimum=1)
 PASSWORD_RESET_PER_CLIENT = env_int("PASSWORD_RESET_PER_CLIENT", 10, minimum=1)
 PASSWORD_RESET_WINDOW_SECONDS = 3600
+# The portal's API (/api/v1/ and /incost/): calls a minute per key before 429 with Retry-After;
+# 0 turns the limit off.
+API_KEY_CALLS_PER_MINUTE = env_int("API_KEY_CALLS_PER_MINUTE", 300, minimum=0)
+# Uploads to the InCost-compatible endpoint are sent after this many seconds, so the calls for one
+# app within it share one plan (and as few AppsFlyer requests as the size limit allows); 0: at once.
+INCOST_COMPAT_SEND_DELAY_SECONDS = env_int("INCOST_COMPAT_SEND_DELAY_SECONDS", 60, minimum=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -170,6 +180,10 @@ STORAGES = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "InCost Portal <noreply@localhost>")
+
+# Outbound calls a network configures (webhooks, sources) never reach loopback, private,
+# link-local or metadata addresses (incost_portal.outbound), except inside these CIDRs.
+OUTBOUND_ALLOWED_NETWORKS = env_cidrs("OUTBOUND_ALLOWED_NETWORKS", [])
 
 
 def _dev_token_key(secret: str) -> str:
@@ -230,6 +244,18 @@ FRESHNESS_TICK_MINUTES = env_int("FRESHNESS_TICK_MINUTES", 5, minimum=1)
 
 # Retention (days; runtime.jobs.storage_prune, hourly): payloads of Applied requests and files of
 # accepted uploads, of failed requests and uploads never accepted, and timelines' status reads.
+# Sources (scheduled pulls of cost): each fetch's time and size limits, attempts for a failure that
+# may pass (each wait doubling from SOURCE_RETRY_BACKOFF_SECONDS), a run's time limit in a worker,
+# and how long before a scheduled send a source without its own interval is pulled.
+SOURCE_FETCH_TIMEOUT_SECONDS = env_float("SOURCE_FETCH_TIMEOUT_SECONDS", 60.0, minimum=0.1)
+SOURCE_MAX_BYTES = env_int("SOURCE_MAX_BYTES", COST_UPLOAD_MAX_BYTES, minimum=1024)
+SOURCE_FETCH_ATTEMPTS = env_int("SOURCE_FETCH_ATTEMPTS", 3, minimum=1)
+SOURCE_RETRY_BACKOFF_SECONDS = env_int("SOURCE_RETRY_BACKOFF_SECONDS", 60, minimum=0)
+SOURCE_RUN_TIMEOUT_SECONDS = env_int("SOURCE_RUN_TIMEOUT_SECONDS", 1800, minimum=10)
+SOURCE_LEAD_MINUTES = env_int("SOURCE_LEAD_MINUTES", 10, minimum=0)
+SOURCE_LOCK_RETRY_SECONDS = env_int("SOURCE_LOCK_RETRY_SECONDS", 5, minimum=0)
+SOURCE_REQUEUE_AFTER_SECONDS = env_int("SOURCE_REQUEUE_AFTER_SECONDS", 300, minimum=1)
+
 RETENTION_APPLIED_PAYLOAD_DAYS = env_int("RETENTION_APPLIED_PAYLOAD_DAYS", 30, minimum=1)
 RETENTION_FAILED_PAYLOAD_DAYS = env_int("RETENTION_FAILED_PAYLOAD_DAYS", 90, minimum=1)
 RETENTION_ACCEPTED_FILE_DAYS = env_int("RETENTION_ACCEPTED_FILE_DAYS", 30, minimum=1)

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from incost_portal.costs.models import CostRow
 from incost_portal.networks.models import Invitation, Membership
+from incost_portal.sources.models import SourceRun
+from incost_portal.sources.services.config import source_create
 from incost_portal.submissions.models import State
 from tests.builders import submission
 from tests.cast import Cast
@@ -50,7 +52,13 @@ def foreign_objects(cast: Cast) -> dict[str, str]:
         network=other, app=cast.other_app, date=day, media_source="other_src", campaign_id="c1",
         campaign_name="c1", currency="USD", spend=Decimal(1), updated_at=timezone.now(),
     )  # fmt: skip
+    cost_source = source_create(
+        network=other, user=None, values={"name": "s", "kind": "s3", "bucket": "b"}, secret_key="k"
+    )
+    run = SourceRun.objects.create(source=cost_source, network=other)
     return {
+        "cost_source_code": str(cost_source.code),
+        "run_code": str(run.code),
         "row_id": str(row.pk),
         "membership_code": str(Membership.objects.get(user=cast.outsider).code),
         "invitation_code": str(invitation.code),

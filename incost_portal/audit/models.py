@@ -22,6 +22,12 @@ class Action(models.TextChoices):
     COST_EDITED = "cost.edited", "Cost edited"
     SEND_REQUESTED = "send.requested", "Send requested"
     BACKFILL_REQUESTED = "backfill.requested", "Backfill requested"
+    API_KEY_CREATED = "api_key.created", "API key created"
+    API_KEY_REVOKED = "api_key.revoked", "API key revoked"
+    API_KEY_REFUSED = "api_key.refused", "API key refused"
+    SOURCE_CREATED = "source.created", "Source created"
+    SOURCE_UPDATED = "source.updated", "Source updated"
+    SOURCE_DELETED = "source.deleted", "Source deleted"
 
 
 class AuditEvent(models.Model):

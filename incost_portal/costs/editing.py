@@ -17,6 +17,7 @@ import json
 import re
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -142,6 +143,24 @@ def cost_upload_valid_groups(*, upload: CostUpload, user: Any) -> CostUpload:
     """A new version holding only the (app, date, media source) groups without an error: every row
     of a group with an error goes (a group is sent whole or not at all), the rest is checked again.
     Refused where the errors are not all on rows (a whole file's or app's), or not all stored."""
+    rows = set(upload_error_groups(upload=upload).rows)
+    if not rows:
+        raise EditRefused("No group of this file has an error on its rows.")
+    return cost_upload_rows_remove(upload=upload, user=user, rows=rows)
+
+
+@dataclass(frozen=True)
+class ErrorGroups:
+    """The (app id, date, media source) groups of an upload with an error on a row, and every row
+    of them (a group is accepted whole or not at all)."""
+
+    groups: frozenset[tuple[str, str, str]]
+    rows: frozenset[int]
+
+
+def upload_error_groups(*, upload: CostUpload) -> ErrorGroups:
+    """The groups `cost_upload_valid_groups` leaves out. EditRefused where the errors are not all on
+    rows (a whole file's or app's) or the rows are hourly (summed into days across groups)."""
     errors = CostIssue.objects.filter(upload=upload, severity=CostIssue.Severity.ERROR)
     if errors.filter(row__isnull=True).exists():
         raise EditRefused(
@@ -161,9 +180,7 @@ def cost_upload_valid_groups(*, upload: CostUpload, user: Any) -> CostUpload:
         for number, values in upload_rows(upload=upload)
         if _group_key(values, conventions if convert else None) in bad_groups
     }
-    if not rows:
-        raise EditRefused("No group of this file has an error on its rows.")
-    return cost_upload_rows_remove(upload=upload, user=user, rows=rows)
+    return ErrorGroups(groups=frozenset(bad_groups), rows=frozenset(rows))
 
 
 def _group_key(values: Mapping[str, str], conventions: Conventions | None) -> tuple[str, str, str]:
@@ -222,7 +239,10 @@ def _rewritten(
             user=user,
             file=out,  # type: ignore[arg-type]
             name=_fixed_name(upload, extension),
-            source=CostUpload.Source.GRID,
+            # A version of an API push stays the API's (the uploads page's "Source: API").
+            source=CostUpload.Source.API
+            if upload.source == CostUpload.Source.API
+            else CostUpload.Source.GRID,
             file_format=extension,
             source_time_zone=upload.source_time_zone,
             app=upload.app,

@@ -16,6 +16,7 @@ class CostUpload(models.Model):
         FILE = "file", "File"
         GRID = "grid", "Grid edit"
         API = "api", "API"
+        SOURCE = "source", "Source"
 
     class Format(models.TextChoices):
         JSON = "json", "JSON"

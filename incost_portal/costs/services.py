@@ -3,7 +3,8 @@
 import contextlib
 import datetime
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
@@ -44,14 +45,16 @@ def cost_upload_create(
     now: datetime.datetime | None = None,
     decimal_separator: str = ".",
     date_format: str = "YYYY-MM-DD",
+    audit_detail: Mapping[str, Any] | None = None,
 ) -> CostUpload:
     """Keep the original file, validate it in one streaming pass, and store what was found.
 
     The upload ends VALID (nothing blocks: accept it with `cost_upload_accept`) or INVALID.
     With `accept=True` (a push that needs no preview) the same pass also stores the rows when
     nothing blocks, and the upload ends ACCEPTED. `app` makes it one app's request
-    (ic228/ic229 apply). Raises ValidationError only for a file over COST_UPLOAD_MAX_BYTES;
-    everything wrong inside a file is an issue.
+    (ic228/ic229 apply). `audit_detail` joins the accept's audit line (an API push names its key).
+    Raises ValidationError only for a file over COST_UPLOAD_MAX_BYTES; everything wrong inside a
+    file is an issue.
     """
     name = os.path.basename(name or getattr(file, "name", "") or "costs")
     size = _size(file)
@@ -78,7 +81,9 @@ def cost_upload_create(
     if accept:
         # Blocked: the upload is INVALID with its issues, which is what the caller reads.
         with contextlib.suppress(CostUploadBlocked):
-            _check_and_store(upload, user=user, now=now or timezone.now(), first_check=True)
+            _check_and_store(
+                upload, user=user, now=now or timezone.now(), first_check=True, audit_detail=audit_detail
+            )
         upload.refresh_from_db()
         return upload
     collector = IssueCollector(per_code=ISSUES_KEPT_PER_CODE)
@@ -93,6 +98,55 @@ def cost_upload_create(
     with transaction.atomic():
         _issues_store(upload, collector, summary, now=now)
     return upload
+
+
+@dataclass(frozen=True)
+class CostCheck:
+    """What checking a body found, with nothing stored: the counts and the issues as an upload's
+    preview would show them (the first ISSUES_KEPT_PER_CODE of each code, in the order found)."""
+
+    summary: CheckSummary
+    issues: list[Issue]
+    truncated: bool
+
+
+def cost_file_validate(
+    *,
+    network: Network,
+    file: IO[bytes],
+    name: str = "",
+    file_format: str | None = None,
+    source_time_zone: str = "",
+    app: App | None = None,
+    now: datetime.datetime | None = None,
+    decimal_separator: str = ".",
+    date_format: str = "YYYY-MM-DD",
+) -> CostCheck:
+    """Check a file as `cost_upload_create` would, storing nothing: no upload, no file, no issue rows
+    (an API push with validate_only). The same rules, conventions and issue texts as the preview."""
+    name = os.path.basename(name or getattr(file, "name", "") or "costs")
+    file.seek(0)
+    file_format = file_format or file_format_guess(file, name)  # type: ignore[arg-type]
+    file.seek(0)
+    collector = IssueCollector(per_code=ISSUES_KEPT_PER_CODE)
+    summary = cost_file_check(
+        file,  # type: ignore[arg-type]
+        rules=network_rules(network=network),
+        on_issue=collector,
+        now=now,
+        file_format=file_format,
+        name=name,
+        request_app=app.app_id if app else None,
+        source_time_zone=source_time_zone.strip(),
+        conventions=Conventions(decimal_separator, date_format),
+    )
+    shown = [_issue_shown(issue) for issue in collector.kept]
+    return CostCheck(summary=summary, issues=shown, truncated=collector.truncated)
+
+
+def _issue_shown(issue: Issue) -> Issue:
+    """An issue as a CostIssue row stores it (so as the preview shows it)."""
+    return Issue(issue.row, text_shown(issue.field)[:100], issue.code, text_shown(issue.message))
 
 
 def _size(file: IO[bytes]) -> int:
@@ -140,13 +194,13 @@ def _issues_store(
 
 
 def _issue_rows(upload: CostUpload, collector: IssueCollector) -> Iterator[CostIssue]:
-    for issue in collector.kept:
+    for issue in map(_issue_shown, collector.kept):
         yield CostIssue(
             upload=upload,
             row=issue.row,
-            field=text_shown(issue.field)[:100],
+            field=issue.field,
             code=issue.code,
-            message=text_shown(issue.message),
+            message=issue.message,
             severity=str(issue.severity),
         )
 
@@ -157,7 +211,11 @@ class _Blocked(Exception):
 
 
 def cost_upload_accept(
-    *, upload: CostUpload, user: Any | None = None, now: datetime.datetime | None = None
+    *,
+    upload: CostUpload,
+    user: Any | None = None,
+    now: datetime.datetime | None = None,
+    audit_detail: Mapping[str, Any] | None = None,
 ) -> ReplaceResult:
     """Replace, in one transaction, the current rows of every (app, date, media source) group the
     upload covers with its rows.
@@ -175,13 +233,20 @@ def cost_upload_accept(
         raise CostUploadBlocked(
             f"Only an upload ready to accept can be accepted; this one's status is {status!r}."
         )
-    result = _check_and_store(upload, user=user, now=now or timezone.now(), first_check=False)
+    result = _check_and_store(
+        upload, user=user, now=now or timezone.now(), first_check=False, audit_detail=audit_detail
+    )
     upload.refresh_from_db()
     return result
 
 
 def _check_and_store(
-    upload: CostUpload, *, user: Any | None, now: datetime.datetime, first_check: bool
+    upload: CostUpload,
+    *,
+    user: Any | None,
+    now: datetime.datetime,
+    first_check: bool,
+    audit_detail: Mapping[str, Any] | None = None,
 ) -> ReplaceResult:
     """One pass: check the file and stage its rows; replace the groups if nothing blocks."""
     rules = network_rules(network=upload.network)
@@ -240,7 +305,12 @@ def _check_and_store(
         actor=user,
         action=Action.COST_EDITED if edited else Action.UPLOAD_ACCEPTED,
         target=upload.original_name,
-        detail={"rows": result.rows, "groups": result.groups, "source": upload.source},
+        detail={
+            "rows": result.rows,
+            "groups": result.groups,
+            "source": upload.source,
+            **(audit_detail or {}),
+        },
     )
     return result
 

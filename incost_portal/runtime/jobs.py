@@ -2,6 +2,8 @@
 
 from django.core.management import call_command
 
+from incost_portal.api.idempotency import idempotent_requests_prune
+from incost_portal.api.incost_compat.services import incost_jobs_prune
 from incost_portal.costs.services import cost_upload_files_prune
 from incost_portal.submissions.services.retention import (
     submission_events_summarise,
@@ -21,12 +23,15 @@ PRUNE_BATCHES = 50
 
 def storage_prune() -> dict[str, int]:
     """Retention (hourly): payloads and upload files past their periods, timelines summarised,
-    payloads stored before compression compressed; each in small batches until none is left."""
+    payloads stored before compression compressed, API idempotency keys older than a day; each in
+    small batches until none is left."""
     steps = {
         "payloads removed": submission_payloads_prune,
         "payloads compressed": submission_payloads_compress,
         "status reads removed": submission_events_summarise,
         "upload files removed": cost_upload_files_prune,
+        "idempotency keys removed": idempotent_requests_prune,
+        "InCost endpoint jobs removed": incost_jobs_prune,
     }
     done = dict.fromkeys(steps, 0)
     for name, step in steps.items():

@@ -14,9 +14,12 @@ from django.http import (
     HttpResponseBase,
     HttpResponseForbidden,
     HttpResponseRedirect,
+    JsonResponse,
 )
 from django.template.defaultfilters import filesizeformat
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from incost_portal.api.services import KeyRefused, api_key_authenticate
 
 # django-rq's queue dashboard (platform staff only) ships inline scripts and styles.
 RQ_DASHBOARD_PREFIX = "/admin/rq/"
@@ -40,8 +43,22 @@ ANONYMOUS_BODY_MAX = 64 * 1024
 MULTIPART_SLACK = 1024 * 1024
 
 
+# The machine ways in: a portal API key as Bearer, no session, no CSRF cookie.
+INCOST_COMPAT_PREFIX = "/incost/"
+KEYED_PREFIXES = ("/api/v1/", INCOST_COMPAT_PREFIX)
+
+
+def keyed(request: HttpRequest) -> bool:
+    """A call to the API or the InCost-compatible endpoint that presents a Bearer key."""
+    return request.path_info.startswith(KEYED_PREFIXES) and request.headers.get(
+        "Authorization", ""
+    ).lower().startswith("bearer ")
+
+
 def body_limit(request: HttpRequest) -> int:
     """The most bytes this request's body may declare before anything of it is read."""
+    if keyed(request):
+        return settings.COST_UPLOAD_MAX_BYTES
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return ANONYMOUS_BODY_MAX
     return settings.COST_UPLOAD_MAX_BYTES + MULTIPART_SLACK
@@ -66,10 +83,26 @@ class RequestBodyGateMiddleware:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0  # Django reads nothing of a body whose length it cannot read
+        if request.path_info.startswith(INCOST_COMPAT_PREFIX) and declared > ANONYMOUS_BODY_MAX:
+            # The InCost-compatible views read no body before the key and the declared length
+            # passed (AppsFlyer's ic311 for over 1 MB); without a key, AppsFlyer's 401 unread.
+            if keyed(request):
+                return self.get_response(request)
+            return JsonResponse("Unauthorized: the token is missing or not valid.", status=401, safe=False)
         if declared > ANONYMOUS_BODY_MAX:
             limit = body_limit(request)
             if declared > limit:
-                return self._too_large(declared, limit)
+                return self._too_large(declared, limit, as_json=keyed(request))
+            if keyed(request):
+                # A large body only behind a key that opens the API; the key's scope and rate are
+                # the API's to judge, once the body may be read.
+                try:
+                    api_key_authenticate(request.headers["Authorization"].split(None, 1)[-1])
+                except KeyRefused as refused:
+                    return JsonResponse(
+                        {"error": {"code": "unauthorized", "message": refused.reason}}, status=401
+                    )
+                return self.get_response(request)
             if not getattr(request, "_dont_enforce_csrf_checks", False) and not self._credentialed(request):
                 return HttpResponseForbidden(
                     "This request was refused before it was read: it does not come from a page of "
@@ -89,11 +122,13 @@ class RequestBodyGateMiddleware:
         return origin == good or origin in settings.CSRF_TRUSTED_ORIGINS
 
     @staticmethod
-    def _too_large(declared: int, limit: int) -> HttpResponse:
+    def _too_large(declared: int, limit: int, *, as_json: bool = False) -> HttpResponse:
         text = (
             f"What was sent ({filesizeformat(declared)}) is larger than the {filesizeformat(limit)} "
             "this portal accepts here; nothing of it was read."
         )
+        if as_json:
+            return JsonResponse({"error": {"code": "too_large", "message": text}}, status=413)
         return HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
 
 
@@ -110,7 +145,7 @@ class RequestTooBigMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST":
+        if request.method == "POST" and not keyed(request):  # the API reads its body as a stream
             try:
                 request.POST  # noqa: B018 - parsed once here, kept for everyone after
             except RequestDataTooBig:

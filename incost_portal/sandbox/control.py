@@ -13,6 +13,7 @@ GET  /sandbox/ledger?partner=N[&app_id=]  the spend applied, per row and per gro
 GET  /sandbox/jobs?partner=N              the partner's jobs
 GET  /sandbox/jobs/{job_id}/body          an upload's body (the job's uploaded_request_url)
 GET  /sandbox/calls?partner=N             every API call of the partner, with its time
+GET  /sandbox/demo-report.csv?from=&to=    a network's own cost report (the demo source pulls it)
 """
 
 import json
@@ -23,6 +24,7 @@ from typing import Any
 from incost_portal.sandbox import selectors, services
 from incost_portal.sandbox.api import Answer, Request
 from incost_portal.sandbox.config import config_get, config_set
+from incost_portal.sandbox.demo_report import demo_report_csv
 
 JOB_BODY_PATH = re.compile(r"^/sandbox/jobs/(?P<job_id>[^/]+)/body$")
 
@@ -114,6 +116,13 @@ def _route(conn: sqlite3.Connection, request: Request) -> Answer:
         return Answer(200, {"jobs": selectors.job_list(conn, partner_id=partner["id"])})
     if path == "/sandbox/calls" and method == "GET":
         return Answer(200, {"calls": selectors.calls_list(conn, partner_id=_partner(conn, request)["id"])})
+    if path == "/sandbox/demo-report.csv" and method == "GET":
+        report = demo_report_csv(
+            date_from=request.query.get("from", ""),
+            date_to=request.query.get("to", ""),
+            media_source=request.query.get("media_source", "demo_int"),
+        )
+        return Answer(200, report, headers={"Content-Type": "text/csv; charset=utf-8"})
     body_match = JOB_BODY_PATH.match(path)
     if body_match and method == "GET":
         job = selectors.job_get(conn, job_id=body_match["job_id"])

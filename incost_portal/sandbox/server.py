@@ -128,10 +128,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
         else:
             payload = json.dumps(answer.body, default=_json_default).encode()
         self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
         self.send_header("Content-Length", str(len(payload)))
         for name, value in answer.headers.items():
-            self.send_header(name, value)
+            if name != "Content-Type":
+                self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
 

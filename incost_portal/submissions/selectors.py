@@ -1,17 +1,25 @@
 """Reads for sending: the network's current cost as groups ready to pack."""
 
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+import redis
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 
 from incost_portal.costs.incost_rows import COST_ROW_FIELDS, incost_row_bytes
-from incost_portal.costs.models import CostRow
-from incost_portal.networks.models import App, Network
-from incost_portal.submissions.models import Submission, SubmissionEvent, SubmissionGroup
+from incost_portal.costs.models import CostGroupTotal, CostRow
+from incost_portal.costs.selectors import group_filtered
+from incost_portal.incost.limiter import limiter_default
+from incost_portal.networks.models import ApiToken, App, Network
+from incost_portal.networks.selectors import api_token_active
+from incost_portal.submissions.models import IN_FLIGHT, State, Submission, SubmissionEvent, SubmissionGroup
 from incost_portal.submissions.packing import Group
 
 
@@ -127,3 +135,136 @@ def submission_version(*, network: Network, code: str) -> str:
         return "none"
     last_event = SubmissionEvent.objects.filter(submission_id=moved[0]).aggregate(id=Max("id"))["id"]
     return f"{moved[1]}:{last_event}"
+
+
+# A group's state as the API and the dashboard word it.
+TO_SEND, ON_ITS_WAY, APPLIED, FAILED = "to_send", "on_its_way", "applied", "failed"
+
+
+@dataclass
+class GroupState:
+    """One (app, date, media source) group's current cost and where it stands at AppsFlyer."""
+
+    total: CostGroupTotal
+    state: str
+    job: Submission | None = None  # the request on its way, or the last one that ended
+    matched_records_percentage: Decimal | None = None
+    error_code: str = ""
+
+
+def group_total_list(*, network: Network, **filters: Any) -> QuerySet[CostGroupTotal]:
+    """The network's groups (their totals per currency), with the Costs page's group filters."""
+    return group_filtered(CostGroupTotal.objects.filter(network=network), **filters).select_related("app")
+
+
+def group_states(*, network: Network, totals: list[CostGroupTotal]) -> list[GroupState]:
+    """Each group's state: on its way (a request carries it now), Applied (its current content is
+    what AppsFlyer last applied, with the matched records of that request), failed (its last
+    request failed, with the code, and its rows have not changed since), else to send. A few
+    queries for the whole list, whatever its length."""
+    if not totals:
+        return []
+    keys = {(total.app_id, total.date, total.media_source) for total in totals}
+    carried = (
+        SubmissionGroup.objects.filter(
+            network=network,
+            app_id__in={key[0] for key in keys},
+            date__in={key[1] for key in keys},
+            media_source__in={key[2] for key in keys},
+        )
+        .select_related("submission")
+        .order_by("submission__created_at", "submission_id")
+    )
+    on_its_way: dict[tuple[int, date, str], Submission] = {}
+    last_ended: dict[tuple[int, date, str], Submission] = {}
+    last_applied: dict[tuple[int, date, str], Submission] = {}
+    for group in carried:
+        key = (group.app_id, group.date, group.media_source)
+        if key not in keys:
+            continue
+        submission = group.submission
+        if submission.state in IN_FLIGHT:
+            on_its_way[key] = submission
+        else:
+            last_ended[key] = submission
+            if submission.state == State.APPLIED:
+                last_applied[key] = submission
+    failed = {key: job for key, job in last_ended.items() if job.state == State.FAILED}
+    changed = _changed_since(network, failed)
+    states = []
+    for total in totals:
+        key = (total.app_id, total.date, total.media_source)
+        applied = last_applied.get(key)
+        if key in on_its_way:
+            states.append(GroupState(total, ON_ITS_WAY, job=on_its_way[key]))
+        elif total.applied and applied is not None:
+            states.append(
+                GroupState(
+                    total, APPLIED, job=applied, matched_records_percentage=applied.matched_records_percentage
+                )
+            )
+        elif key in failed and key not in changed:
+            job = failed[key]
+            states.append(GroupState(total, FAILED, job=job, error_code=job.error_code))
+        else:
+            states.append(GroupState(total, TO_SEND, job=last_ended.get(key)))
+    return states
+
+
+def _changed_since(
+    network: Network, jobs: dict[tuple[int, date, str], Submission]
+) -> set[tuple[int, date, str]]:
+    """The groups whose rows were replaced after the request that carried them was made."""
+    if not jobs:
+        return set()
+    after = Q()
+    for (app_id, day, source), job in jobs.items():
+        after |= Q(app_id=app_id, date=day, media_source=source, updated_at__gt=job.created_at)
+    rows = CostRow.objects.filter(after, network=network).order_by()
+    return set(rows.values_list("app_id", "date", "media_source").distinct())
+
+
+@dataclass
+class NetworkStatus:
+    token: ApiToken | None
+    calls_used_today: int | None  # None: Redis does not answer
+    calls_per_day: int
+    jobs_by_state: dict[str, int]
+    failed_last_7_days: int
+    groups_not_applied: int
+
+    @property
+    def calls_left_today(self) -> int | None:
+        return None if self.calls_used_today is None else max(0, self.calls_per_day - self.calls_used_today)
+
+
+def network_status(*, network: Network, now: datetime | None = None) -> NetworkStatus:
+    """What an automated caller asks before and after a push: is the token there, how much of
+    today's call budget is left, and what waits (the next scheduled send: `next_slot`)."""
+    now = now or timezone.now()
+    token = api_token_active(network=network)
+    used: int | None = 0
+    if token is not None:
+        try:
+            used = limiter_default().calls_used_today(token.fingerprint)
+        except redis.RedisError:
+            used = None
+    in_flight = (
+        Submission.objects.filter(network=network, state__in=IN_FLIGHT)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+    )
+    window_start = now.date() - timedelta(days=settings.INCOST_WINDOW_DAYS)
+    return NetworkStatus(
+        token=token,
+        calls_used_today=used,
+        calls_per_day=settings.INCOST_CALLS_PER_DAY,
+        jobs_by_state={str(state): 0 for state in IN_FLIGHT} | dict(in_flight),
+        failed_last_7_days=Submission.objects.filter(
+            network=network, state=State.FAILED, finished_at__gte=now - timedelta(days=7)
+        ).count(),
+        groups_not_applied=CostGroupTotal.objects.filter(
+            network=network, applied=False, date__gte=window_start
+        ).count(),
+    )

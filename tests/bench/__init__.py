@@ -22,6 +22,9 @@ MODULES = [
     "tests.bench.pages",
     "tests.bench.bounded",
     "tests.bench.storage",
+    "tests.bench.api",
+    "tests.bench.incost_compat",
+    "tests.bench.sources",
     "tests.bench.freshness",
 ]
 

@@ -21,7 +21,8 @@ from tests.bench.cost_data import bench_apps, cost_csv, cost_json_request
 from tests.bench.probe import rules
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH_DATABASE = "incost_bench"
+# Another name (BENCH_DATABASE) lets two benchmark runs share one PostgreSQL server.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "incost_bench")
 SUBSET_ROWS = 20_000
 
 

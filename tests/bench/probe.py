@@ -1,8 +1,8 @@
 """Work the benchmarks run in a fresh process, so that its peak memory is its own.
 
 `python -m tests.bench.probe WHAT [PATH]` prints one JSON object: seconds, rows, peak_mb.
-WHAT: idle | validate | ingest | import_export. `ingest` and `import_export` use the database
-of DATABASE_URL (the bench database) and the network `bench`.
+WHAT: idle | validate | ingest | import_export | upload_page | source_pull. All but the first two use
+the database of DATABASE_URL (the bench database) and the network `bench`; `source_pull` takes a URL.
 """
 
 import json
@@ -87,6 +87,44 @@ def ingest(path: str) -> dict[str, Any]:
     }
 
 
+def upload_page(path: str) -> dict[str, Any]:
+    """The upload page's ingest: the file kept and checked for its preview, then accepted."""
+    from incost_portal.costs.models import CostRow
+    from incost_portal.costs.services import cost_upload_accept, cost_upload_create
+
+    network = _network()
+    CostRow.objects.filter(network=network).delete()
+    start = time.perf_counter()
+    with open(path, "rb") as stream:
+        upload = cost_upload_create(network=network, user=None, file=stream, name=os.path.basename(path))
+    result = cost_upload_accept(upload=upload)
+    return {"seconds": time.perf_counter() - start, "rows": result.rows}
+
+
+def source_pull(url: str) -> dict[str, Any]:
+    """A source's run as a worker does it: fetch the report over HTTP through the outbound guard,
+    check it and accept it (one pass, as a push is stored)."""
+    from incost_portal.costs.models import CostRow
+    from incost_portal.sources.models import Source, SourceRun
+    from incost_portal.sources.services.config import source_create
+    from incost_portal.sources.services.runs import source_run_execute
+
+    network = _network()
+    CostRow.objects.filter(network=network).delete()
+    Source.objects.filter(network=network).delete()
+    source = source_create(
+        network=network, user=None, values={"name": "bench", "kind": "https", "url_template": url}
+    )
+    run = SourceRun.objects.create(source=source, network=network)
+    start = time.perf_counter()
+    outcome = source_run_execute(run_id=run.pk)
+    seconds = time.perf_counter() - start
+    run.refresh_from_db()
+    if outcome != SourceRun.Outcome.SUCCEEDED:
+        return {"seconds": None, "error": f"{outcome}: {run.error} {run.issue_counts}"}
+    return {"seconds": seconds, "rows": run.rows, "bytes": run.fetched_bytes}
+
+
 def import_export(path: str) -> dict[str, Any]:
     """django-import-export's ModelResource importing the same rows into the same table."""
     import tablib
@@ -162,6 +200,10 @@ def main() -> None:
         out = validate(sys.argv[2])
     elif what == "ingest":
         out = ingest(sys.argv[2])
+    elif what == "upload_page":
+        out = upload_page(sys.argv[2])
+    elif what == "source_pull":
+        out = source_pull(sys.argv[2])
     elif what == "import_export":
         out = import_export(sys.argv[2])
     out["peak_mb"] = _peak_mb()

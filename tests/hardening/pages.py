@@ -10,6 +10,8 @@ from django.utils import timezone
 from incost_portal.costs.models import CostRow
 from incost_portal.costs.services import cost_upload_create
 from incost_portal.networks.models import Invitation, Membership, Network
+from incost_portal.sources.models import SourceRun
+from incost_portal.sources.services.config import source_create
 from incost_portal.submissions.models import State
 from tests.builders import submission
 from tests.test_isolation import ROUTES, url_for
@@ -46,7 +48,29 @@ def own_objects(network: Network) -> dict[str, str]:
     header = "date,app_id,media_source,campaign_id,campaign_name,currency,spend"
     body = f"{header}\n{day},{app.app_id},acme_int,c1,c1,USD,1\n"
     upload = cost_upload_create(network=network, user=None, file=io.BytesIO(body.encode()), name="c.csv")
+    cost_source = source_create(
+        network=network,
+        user=None,
+        values={
+            "name": "<b>report</b>",
+            "kind": "https",
+            "url_template": "https://r.example.com/c?d={date_from}",
+        },
+        headers={"Authorization": "Bearer page-scan-secret-0001"},
+    )
+    run = SourceRun.objects.create(
+        source=cost_source,
+        network=network,
+        outcome=SourceRun.Outcome.PARTIAL,
+        groups_held=1,
+        held_groups=[{"object": "c.csv", "app_id": app.app_id, "date": str(day), "media_source": "<i>x</i>",
+                      "codes": ["ic213"]}],
+        issues=[{"object": "c.csv", "row": 2, "field": "media_source", "code": "ic213",
+                 "message": "<script>alert(1)</script>", "severity": "error"}],
+    )  # fmt: skip
     return {
+        "cost_source_code": str(cost_source.code),
+        "run_code": str(run.code),
         "row_id": str(row.pk),
         "membership_code": str(Membership.objects.filter(network=network).order_by("pk").first().code),
         "invitation_code": str(invitation.code),

@@ -11,6 +11,7 @@ import requests
 from django.conf import settings
 from django.test import Client
 
+from incost_portal.api.services import api_key_create
 from incost_portal.costs.models import CostUpload
 from tests.cast import Cast
 
@@ -85,3 +86,13 @@ def test_a_signed_in_upload_from_the_portals_page_goes_through(
     )
     assert answer.status_code == 302 and "/costs/uploads/" in answer.headers["Location"], answer.text[:300]
     assert CostUpload.objects.filter(network=cast.network, original_name="cost.csv").exists()
+
+
+def test_an_api_body_is_judged_by_its_key_before_a_byte_of_it_is_read(live_server: Any, cast: Cast) -> None:
+    secret = api_key_create(network=cast.network, name="etl", user=cast.admin).secret
+    costs = "/api/v1/costs"
+    assert " 401 " in headers_only(
+        live_server, costs, 50 * 1024**2, {}, Authorization="Bearer icp_wrongwrongwrong"
+    )
+    too_big = headers_only(live_server, costs, GIGABYTE, {}, Authorization=f"Bearer {secret}")
+    assert " 413 " in too_big

@@ -18,6 +18,8 @@ from incost_portal.networks.models import App, MediaSource, Network, Role
 from incost_portal.networks.selectors import api_token_active
 from incost_portal.networks.services import api_token_set, membership_set, user_ensure
 from incost_portal.sandbox.services import partner_ensure
+from incost_portal.sources.models import Source
+from incost_portal.sources.services.config import source_create
 
 User = get_user_model()
 DEMO_PASSWORD = "incost-demo"  # noqa: S105 - printed for the newcomer; demo data only
@@ -78,6 +80,34 @@ def sandbox_tokens_ensure(networks: dict[str, Network]) -> None:
             api_token_set(network=networks[slug], plaintext=token, user=None)
 
 
+DEMO_SOURCE = "Demo cost report (sandbox)"
+# The demo report names its columns its own way: the mapping shows how a source's names become InCost's.
+DEMO_MAPPING = {
+    "Day": "date", "App": "app_id", "Network": "media_source", "Campaign ID": "campaign_id",
+    "Campaign": "campaign_name", "Country": "geo", "Cost": "spend",
+}  # fmt: skip
+
+
+def demo_source_ensure(network: Network, *, sandbox_url: str, user: Any) -> None:
+    """An HTTPS source pulling the sandbox's demo report, due at once (RQ cron takes it within a
+    minute), so a newcomer sees a source at work; created once, left as the user changes it."""
+    if Source.objects.filter(network=network, name=DEMO_SOURCE).exists():
+        return
+    root = sandbox_url.removesuffix("/").removesuffix("/api")
+    source = source_create(
+        network=network,
+        user=user,
+        values={
+            "name": DEMO_SOURCE,
+            "kind": Source.Kind.HTTPS,
+            "url_template": f"{root}/sandbox/demo-report.csv?from={{date_from}}&to={{date_to}}",
+            "column_mapping": DEMO_MAPPING,
+        },
+        headers={"Authorization": "Bearer demo-report-token"},
+    )
+    Source.objects.filter(pk=source.pk).update(next_run_at=timezone.now())
+
+
 class Command(BaseCommand):
     help = "Create (or bring back) the demo networks, apps and users. Safe to run again."
 
@@ -114,6 +144,10 @@ class Command(BaseCommand):
             membership_set(network=networks[slug], user=user, role=role)
 
         demo_cost_ensure(demo, user=User.objects.get(username="demo-ops"))
+        if options["sandbox_url"]:
+            demo_source_ensure(
+                demo, sandbox_url=options["sandbox_url"], user=User.objects.get(username="demo-admin")
+            )
         self.stdout.write("Demo data ready. Log in with any of:")
         for username, slug, role in DEMO_USERS:
             self.stdout.write(

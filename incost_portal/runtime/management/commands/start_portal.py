@@ -50,6 +50,10 @@ class Command(BaseCommand):
         if "sandbox" in processes:
             sandbox_url = f"http://127.0.0.1:{settings.SANDBOX_PORT}/api/"
             env.setdefault("INCOST_BASE_URL", sandbox_url)
+            # The demo source pulls its report from the local sandbox, which the outbound guard
+            # refuses (loopback) unless allowed.
+            allowed = [cidr for cidr in env.get("OUTBOUND_ALLOWED_NETWORKS", "").split(",") if cidr.strip()]
+            env["OUTBOUND_ALLOWED_NETWORKS"] = ",".join(dict.fromkeys([*allowed, "127.0.0.1/32"]))
         if not options["no_demo"]:
             # The demo networks are sandbox partners: their tokens only work there.
             call_command("seed_demo", sandbox_url=sandbox_url)

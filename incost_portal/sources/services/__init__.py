@@ -1,0 +1,1 @@
+"""Writes of sources: their settings and secrets (`config`), and their runs (`runs`)."""
