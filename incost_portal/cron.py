@@ -16,7 +16,11 @@ from incost_portal.api.incost_compat.jobs import incost_jobs_recover_job  # noqa
 from incost_portal.incost.jobs import app_list_sync_all  # noqa: E402
 from incost_portal.runtime.jobs import sessions_clear, storage_prune  # noqa: E402
 from incost_portal.sources.jobs import sources_run_due_job  # noqa: E402
-from incost_portal.submissions.jobs import schedules_run_job, submissions_dispatch_job  # noqa: E402
+from incost_portal.submissions.jobs import (  # noqa: E402
+    freshness_run_job,
+    schedules_run_job,
+    submissions_dispatch_job,
+)
 
 cron.register(sessions_clear, "default", cron="17 3 * * *", name="sessions_clear")
 cron.register(storage_prune, "default", cron="41 * * * *", name="storage_prune")
@@ -27,6 +31,10 @@ cron.register(
     name="submissions_dispatch",
 )
 cron.register(schedules_run_job, "incost", cron="* * * * *", name="schedules_run")
+# Between send times, networks on "as fresh as the budget allows" send within their share.
+cron.register(
+    freshness_run_job, "incost", interval=settings.FRESHNESS_TICK_MINUTES * 60, name="freshness_run"
+)
 cron.register(app_list_sync_all, "incost", cron="7 */6 * * *", name="app_list_sync_all")
 cron.register(
     incost_jobs_recover_job,

@@ -265,6 +265,8 @@ COST_UPLOAD_MAX_BYTES = env_int("COST_UPLOAD_MAX_BYTES", 256 * 1024 * 1024, mini
 # window); and how late a missed slot may still run (past it, the next slot covers it).
 INCOST_RESTATEMENT_DAYS = env_int("INCOST_RESTATEMENT_DAYS", 7, minimum=1)
 SCHEDULE_CATCH_UP_MINUTES = env_int("SCHEDULE_CATCH_UP_MINUTES", 60, minimum=1)
+# How often networks on "as fresh as the budget allows" send what changed between send times.
+FRESHNESS_TICK_MINUTES = env_int("FRESHNESS_TICK_MINUTES", 5, minimum=1)
 
 # Retention (days; runtime.jobs.storage_prune, hourly): payloads of Applied requests and files of
 # accepted uploads, of failed requests and uploads never accepted, and timelines' status reads.

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("apps/", views.apps, name="apps"),
     path("settings/storage/", views.storage, name="storage"),
+    path("forecast/", views.forecast, name="forecast"),
 ]

@@ -9,6 +9,7 @@ from incost_portal.networks.selectors import (
     app_list,
     membership_list,
 )
+from incost_portal.submissions.forecast import forecast_for
 
 
 @login_required
@@ -39,3 +40,9 @@ def storage(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
     retention = {name: getattr(settings, f"RETENTION_{name}_DAYS") for name in names}
     context = {"storage": storage_of(network=tenancy.network), "retention": retention}
     return render(request, "dashboard/_storage.html", context)
+
+
+@network_view(Access.READ)
+def forecast(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
+    """The dashboard's forecast of the day's calls and late apps (loaded into it by htmx)."""
+    return render(request, "dashboard/_forecast.html", {"forecast": forecast_for(network=tenancy.network)})

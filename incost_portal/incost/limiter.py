@@ -20,6 +20,7 @@ import math
 import random
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -36,12 +37,18 @@ APP_LIST_PER_DAY = 100
 DEFAULT_MARGIN_SECONDS = 1.0
 
 # KEYS: the minute and the day sorted sets. ARGV: minute limit, minute seconds, day limit,
-# day seconds, a unique member, and "1" to take a slot or "0" only to look.
+# day seconds, a unique member, "1" to take a slot or "0" only to look, and the time ("" for
+# Redis's own clock; a simulated clock only in a benchmark, see CallLimiter's `clock`).
 # Returns {granted (1/0), seconds to wait or, when granted, Redis's time (strings), minute count,
 # day count}.
 ACQUIRE_SCRIPT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local now
+if ARGV[7] ~= '' then
+    now = tonumber(ARGV[7])
+else
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
 local take = ARGV[6] == '1'
 local wait = 0
 local counts = {}
@@ -94,7 +101,9 @@ class CallLimiter:
         app_list_per_minute: int = APP_LIST_PER_MINUTE,
         app_list_per_day: int = APP_LIST_PER_DAY,
         prefix: str = "incost:limiter",
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """`clock`: None for Redis's clock (always, but in a benchmark on a simulated clock)."""
         self.redis = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
         self.minute_seconds = minute_seconds + margin_seconds
         self.day_seconds = day_seconds + margin_seconds
@@ -106,6 +115,7 @@ class CallLimiter:
             "app_list": (app_list_per_minute, app_list_per_day),
         }
         self.prefix = prefix
+        self.clock = clock
         self._script = self.redis.register_script(ACQUIRE_SCRIPT)
 
     def __repr__(self) -> str:
@@ -116,7 +126,8 @@ class CallLimiter:
         per_minute, per_day = self.limits[bucket]
         keys = [f"{self.prefix}:{fingerprint}:{bucket}:{name}" for name in ("minute", "day")]
         member = f"{time.time():.6f}-{secrets.token_hex(6)}"
-        args = [per_minute, self.minute_seconds, per_day, self.day_seconds, member, "1" if take else "0"]
+        now = "" if self.clock is None else repr(self.clock())
+        args = [per_minute, self.minute_seconds, per_day, self.day_seconds, member, "1" if take else "0", now]
         granted, seconds, minute_used, day_used = self._script(keys=keys, args=args)
         return Budget(
             granted=bool(granted),
@@ -152,10 +163,22 @@ class CallLimiter:
     def day_budget_left(self, fingerprint: str) -> int:
         return max(0, self.limits["incost"][1] - self.calls_used_today(fingerprint))
 
+    def calls_since(self, fingerprint: str, seconds: float) -> int:
+        """Upload and job-status calls let through in the last `seconds` (at most the day window):
+        the budget's pace (submissions.services.budget)."""
+        now = self.clock() if self.clock is not None else _redis_now(self.redis)
+        key = f"{self.prefix}:{fingerprint}:incost:day"
+        return int(self.redis.zcount(key, now - seconds, "+inf"))
+
     def reset(self, fingerprint: str) -> None:
         """Forget a token's counts (tests, and a token that was replaced)."""
         for bucket in ("incost", "app_list"):
             self.redis.delete(*[f"{self.prefix}:{fingerprint}:{bucket}:{name}" for name in ("minute", "day")])
+
+
+def _redis_now(client: redis.Redis) -> float:
+    seconds, micros = client.time()
+    return seconds + micros / 1_000_000
 
 
 def retry_after(budget: Budget) -> int:

@@ -10,7 +10,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from incost_portal.audit.models import Action
-from incost_portal.networks.models import MediaSource, Membership, Role
+from incost_portal.networks.models import Freshness, MediaSource, Membership, Role
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # The earliest date a filter takes: nothing in the portal is older, and a range built from it can
@@ -135,6 +135,15 @@ class ScheduleForm(forms.Form):
     send_times = forms.CharField(
         label="Send times (UTC)",
         help_text="Times of day in UTC, comma-separated, e.g. <code>00:00, 12:00</code>.",
+    )
+    freshness = forms.ChoiceField(
+        label="Between send times",
+        choices=Freshness.choices,
+        widget=forms.RadioSelect,
+        required=False,  # left out (an older client): the schedule keeps what it had
+        help_text="As fresh as the budget allows: cost that changed goes out sooner than the next send "
+        "time whenever the network's share of today's AppsFlyer calls allows it (every few minutes, "
+        "the longest-waiting apps first). At scheduled times only: nothing leaves between send times.",
     )
     backfill_days = forms.IntegerField(
         label="Backfill window (days)",

@@ -180,14 +180,26 @@ def default_send_times() -> list[str]:
     return list(DEFAULT_SEND_TIMES)
 
 
+class Freshness(models.TextChoices):
+    """Whether changed cost waits for the next send time, or goes sooner when the budget allows."""
+
+    FRESH = "fresh", "As fresh as the budget allows"
+    SCHEDULED = "scheduled", "At scheduled times only"
+
+
 class SendSchedule(models.Model):
-    """When cost is sent by itself: UTC times of day, and the window a backfill covers."""
+    """When cost is sent by itself: UTC times of day, and the window a backfill covers.
+
+    Each send time is a minimum: with `freshness` FRESH (the default) changed groups also go out
+    between them, as the network's share of the day's calls allows (submissions.services.budget).
+    """
 
     network = models.OneToOneField(Network, on_delete=models.CASCADE, related_name="send_schedule")
     enabled = models.BooleanField(default=True)
     # "HH:MM" in UTC, sorted; every 4 hours by default (AppsFlyer asks for six sends a day).
     send_times = models.JSONField(default=default_send_times)
     backfill_days = models.PositiveSmallIntegerField(default=7)
+    freshness = models.CharField(max_length=10, choices=Freshness.choices, default=Freshness.FRESH)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from incost_portal.networks import token_vault
 from incost_portal.networks.models import (
     ApiToken,
     App,
+    Freshness,
     Invitation,
     MediaSource,
     Membership,
@@ -345,17 +346,33 @@ def app_send_cost_set(*, network: Network, app: App, send_cost: bool, actor: Any
 
 
 def send_schedule_update(
-    *, network: Network, enabled: bool, send_times: list[str], backfill_days: int, actor: Any
+    *,
+    network: Network,
+    enabled: bool,
+    send_times: list[str],
+    backfill_days: int,
+    actor: Any,
+    freshness: str | None = None,
 ) -> SendSchedule:
+    """Save the network's schedule. `freshness` (a Freshness value) None or empty keeps the current
+    one: whether changed cost also goes out between send times as the budget allows."""
     times = sorted(set(send_times))
-    schedule, _ = SendSchedule.objects.update_or_create(
-        network=network, defaults={"enabled": enabled, "send_times": times, "backfill_days": backfill_days}
-    )
+    defaults: dict[str, Any] = {"enabled": enabled, "send_times": times, "backfill_days": backfill_days}
+    if freshness:
+        if freshness not in Freshness.values:
+            raise ValueError(f"freshness must be one of {', '.join(Freshness.values)}")
+        defaults["freshness"] = freshness
+    schedule, _ = SendSchedule.objects.update_or_create(network=network, defaults=defaults)
     audit_record(
         network=network,
         actor=actor,
         action=Action.SCHEDULE_CHANGED,
         target="send schedule",
-        detail={"enabled": enabled, "send_times": times, "backfill_days": backfill_days},
+        detail={
+            "enabled": enabled,
+            "send_times": times,
+            "backfill_days": backfill_days,
+            "freshness": schedule.freshness,
+        },
     )
     return schedule

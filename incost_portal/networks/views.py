@@ -159,13 +159,19 @@ def schedule(request: HttpRequest, *, tenancy: Tenancy) -> HttpResponse:
         "enabled": current.enabled,
         "send_times": ", ".join(current.send_times),
         "backfill_days": current.backfill_days,
+        "freshness": current.freshness,
     }
     form = ScheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.send_schedule_update(network=tenancy.network, actor=request.user, **form.cleaned_data)
         messages.success(request, "Schedule saved.")
         return redirect("networks:settings", tenancy.network.code)
-    context = {"form": form, "restatement_days": settings.INCOST_RESTATEMENT_DAYS}
+    context = {
+        "form": form,
+        "restatement_days": settings.INCOST_RESTATEMENT_DAYS,
+        "tick_minutes": settings.FRESHNESS_TICK_MINUTES,
+        "calls_per_day": settings.INCOST_CALLS_PER_DAY,
+    }
     return render(request, "networks/schedule.html", context)
 
 

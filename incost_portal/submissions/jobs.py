@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from incost_portal.networks.models import Network
+from incost_portal.submissions.services.budget import freshness_run_due
 from incost_portal.submissions.services.dispatch import submissions_dispatch_due
 from incost_portal.submissions.services.planning import follow_up_plan, send_plan_create
 from incost_portal.submissions.services.schedules import schedules_run_due
@@ -42,3 +43,7 @@ def submissions_dispatch_job() -> dict[str, int]:
 
 def schedules_run_job() -> int:
     return schedules_run_due()
+
+
+def freshness_run_job() -> int:
+    return freshness_run_due()

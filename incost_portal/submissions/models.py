@@ -60,6 +60,8 @@ class Trigger(models.TextChoices):
     RESEND = "resend", "Resend"
     # A group changed while an earlier request carried it: sent when that request ended.
     FOLLOW_UP = "follow_up", "Follow-up"
+    # Between send times, as the network's share of the day's calls allows (services.budget).
+    FRESHNESS = "freshness", "Fresh send"
 
 
 class IllegalTransition(Exception):

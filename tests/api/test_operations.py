@@ -180,6 +180,21 @@ def test_the_schedule_reads_and_changes_with_the_pages_messages(keys: Keys, cast
     assert off.json()["next_send"] is None
     assert SendSchedule.objects.get(network=cast.network).send_times == ["01:00"]
     assert keys.other.get("/api/v1/schedule").json()["send_times"] != ["01:00"]
+    assert off.json()["freshness"] == "fresh"  # the default: sooner between send times when calls allow
+    scheduled = keys.write.put(
+        "/api/v1/schedule",
+        json={"enabled": True, "send_times": ["01:00"], "backfill_days": 7, "freshness": "scheduled"},
+    )
+    assert scheduled.json()["freshness"] == "scheduled"
+    kept = keys.write.put(
+        "/api/v1/schedule", json={"enabled": True, "send_times": ["02:00"], "backfill_days": 7}
+    )
+    assert kept.json()["freshness"] == "scheduled"  # left out: as it was
+    wrong = keys.write.put(
+        "/api/v1/schedule",
+        json={"enabled": True, "send_times": ["01:00"], "backfill_days": 7, "freshness": "often"},
+    )
+    assert wrong.status_code in (400, 422)
 
 
 def test_media_sources_are_listed_added_and_removed(keys: Keys, cast: Cast) -> None:

@@ -25,6 +25,7 @@ MODULES = [
     "tests.bench.api",
     "tests.bench.incost_compat",
     "tests.bench.sources",
+    "tests.bench.freshness",
 ]
 
 

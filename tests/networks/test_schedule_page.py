@@ -1,6 +1,8 @@
 """Settings, Schedule: when the network's cost is sent by itself."""
 
-from incost_portal.networks.models import SendSchedule
+import re
+
+from incost_portal.networks.models import Freshness, SendSchedule
 from tests.cast import BaseTestCase
 
 
@@ -18,6 +20,22 @@ class SchedulePageTestCase(BaseTestCase):
         self.assertRedirects(response, self.url("networks:settings"))
         schedule = SendSchedule.objects.get(network=self.network)
         assert schedule.send_times == ["06:00", "18:30"] and schedule.backfill_days == 30 and schedule.enabled
+
+    def test_it_saves_whether_cost_goes_between_send_times(self) -> None:
+        self.login(self.admin)
+        page = self.client.get(self.url("networks:schedule"))
+        self.assertContains(page, "As fresh as the budget allows")
+        assert re.search(r'value="fresh"[^>]*checked', page.content.decode())  # the default
+        form = {"enabled": "on", "send_times": "00:00, 12:00", "backfill_days": "7"}
+        self.client.post(self.url("networks:schedule"), {**form, "freshness": "scheduled"})
+        assert SendSchedule.objects.get(network=self.network).freshness == Freshness.SCHEDULED
+        self.client.post(self.url("networks:schedule"), form)  # a client that does not know it keeps it
+        assert SendSchedule.objects.get(network=self.network).freshness == Freshness.SCHEDULED
+        response = self.client.post(self.url("networks:schedule"), {**form, "freshness": "often"})
+        self.assertContains(response, "Select a valid choice")
+        self.assertContains(self.client.get(self.url("networks:schedule")), "At scheduled times only")
+        settings_page = self.client.get(self.url("networks:settings"))
+        self.assertContains(settings_page, "Nothing leaves between those times")
 
     def test_bad_input_keeps_what_was_typed(self) -> None:
         self.login(self.admin)

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 
 from incost_portal.runtime.redis_server import embedded_redis_start, free_port
-from incost_portal.submissions.models import State, Submission
+from incost_portal.submissions.models import State, Submission, Trigger
 from incost_portal.submissions.services.dispatch import submissions_dispatch_due
 from incost_portal.submissions.services.planning import send_plan_create
-from tests.builders import ANDROID, IOS, cost_rows
+from tests.builders import ANDROID, IOS, cost_rows, today
 from tests.submissions.workers import FAST_SENDING, Workers, as_settings, workers_running
 from tests.waiting import wait_for
 from tests.wiring import Wired
@@ -165,4 +166,49 @@ def test_two_workers_racing_send_each_submission_once(wired: Wired, tmp_path: Pa
     jobs = wired.sandbox.get("/sandbox/jobs", partner=wired.partner)["jobs"]
     assert len(jobs) == count
     assert Submission.objects.filter(upload_attempts=1).count() == count
+    assert_nothing_lost_nothing_doubled(wired)
+
+
+@FAST
+def test_a_change_accepted_while_its_requests_are_in_progress_follows_by_itself(
+    wired: Wired, tmp_path: Path
+) -> None:
+    wired.sandbox.configure(in_progress_seconds=3600.0)  # AppsFlyer holds the first jobs In progress
+    wired.put_cost(cost_rows(IOS, range(1, 4)) + cost_rows(ANDROID, range(1, 3)))
+    client = Client()
+    client.force_login(wired.user)
+    with workers_running(tmp_path, count=2, cron=True) as workers:
+        response = client.post(reverse("submissions:send_now", args=[wired.network.code]))
+        assert response.status_code == 302
+        first = list(Submission.objects.values_list("pk", flat=True))
+        assert len(first) == 2  # one request an app
+
+        def read_in_progress() -> bool:
+            jobs = Submission.objects.filter(pk__in=first)
+            return all(s.state == State.SUBMITTED and s.status_polls >= 1 for s in jobs)
+
+        wait_for(read_in_progress, timeout=60, message=workers.logs)
+        # Ad ops correct both apps while AppsFlyer still works on the first requests.
+        wired.put_cost(cost_rows(IOS, range(1, 3), spend="99") + cost_rows(ANDROID, range(1, 2), spend="77"))
+        # AppsFlyer finishes them (its clock moves past their in-progress time); nobody touches the portal.
+        wired.sandbox.configure(in_progress_seconds=1.0)
+        wired.sandbox.advance(3600)
+
+        def all_applied_and_followed() -> bool:
+            states = set(Submission.objects.values_list("state", flat=True))
+            return (
+                states == {State.APPLIED}
+                and Submission.objects.filter(trigger=Trigger.FOLLOW_UP).count() == 2
+            )
+
+        wait_for(
+            all_applied_and_followed,
+            timeout=120,
+            message=lambda: f"{list(Submission.objects.values_list('trigger', 'state'))}\n{workers.logs()}",
+        )
+    follow_ups = Submission.objects.filter(trigger=Trigger.FOLLOW_UP)
+    # Only the changed groups followed: two days of iOS, one of Android.
+    changed = [(IOS, today(1)), (IOS, today(2)), (ANDROID, today(1))]
+    carried = follow_ups.values_list("app__app_id", "groups__date")
+    assert sorted((app, str(day)) for app, day in carried) == sorted(changed)
     assert_nothing_lost_nothing_doubled(wired)

@@ -1,6 +1,7 @@
 """GET/PUT /api/v1/schedule: when the network's cost is sent by itself (Settings → Schedule)."""
 
 import datetime
+from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -26,6 +27,8 @@ class ScheduleOut(Schema):
     time_zone: str
     backfill_days: int
     restatement_days: int
+    # "fresh": changed cost also goes between send times as the day's calls allow; "scheduled": not.
+    freshness: str
     next_send: datetime.datetime | None
 
 
@@ -36,6 +39,12 @@ class ScheduleIn(Schema):
     enabled: bool
     send_times: list[str] = Field(..., description='Times of day in UTC as "HH:MM", at most 24.')
     backfill_days: int = Field(..., description="How far back a backfill looks (1 to 90 days).")
+    freshness: Literal["fresh", "scheduled"] | None = Field(
+        None,
+        description='"fresh" (as fresh as the budget allows: changed cost also goes between send '
+        'times within the day\'s share of calls) or "scheduled" (at scheduled times only); '
+        "left out, it stays as it is.",
+    )
 
 
 def _schedule(network: Network) -> dict:
@@ -46,6 +55,7 @@ def _schedule(network: Network) -> dict:
         "time_zone": "UTC",
         "backfill_days": schedule.backfill_days,
         "restatement_days": settings.INCOST_RESTATEMENT_DAYS,
+        "freshness": schedule.freshness,
         "next_send": next_slot(schedule, timezone.now()),
     }
 
@@ -67,6 +77,7 @@ def schedule_put(request: HttpRequest, change: ScheduleIn) -> dict:
             "enabled": "on" if change.enabled else "",
             "send_times": ", ".join(change.send_times),
             "backfill_days": str(change.backfill_days),
+            "freshness": change.freshness or "",
         }
     )
     if not form.is_valid():

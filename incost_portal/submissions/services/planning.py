@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 # Calls each request is expected to use: the upload and at least one status read.
 CALLS_PER_REQUEST = 2
+# Sends no one asked for: recorded in the audit trail only when they made requests.
+AUTOMATIC_TRIGGERS = (Trigger.SCHEDULE, Trigger.FOLLOW_UP, Trigger.FRESHNESS)
 
 
 @dataclass
@@ -66,6 +68,10 @@ class SendPlan:
     # Changed while a request carries them: planned again the moment that request ends.
     groups_following: int = 0
     groups_failed_unchanged: int = 0
+    # Changed, but beyond the share of the budget this plan had (a scheduled or fresh send under
+    # budget pressure): not frozen into a request, they go with their latest content in a later turn.
+    groups_waiting_turn: int = 0
+    apps_waiting_turn: int = 0
     groups_too_large: list[tuple[str, date, str, int]] = field(default_factory=list)
     apps_skipped: list[str] = field(default_factory=list)
     no_token: bool = False
@@ -88,11 +94,36 @@ class SendPlan:
                 f"{self.groups_following} group(s) changed while on their way: they follow by themselves "
                 "as soon as those requests end"
             )
+        if self.apps_waiting_turn:
+            parts.append(
+                f"{self.apps_waiting_turn} app(s) with changed cost wait their turn in the day's call "
+                "budget (the longest-waiting go first)"
+            )
         if self.groups_failed_unchanged:
             parts.append(f"{self.groups_failed_unchanged} group(s) still failing validation until fixed")
         if self.groups_too_large:
             parts.append(f"{len(self.groups_too_large)} group(s) over the size limit alone (ic311)")
         return "; ".join(parts) + "."
+
+    def add(self, other: "SendPlan") -> None:
+        """Count another plan's requests and groups into this one (a fair send plans app by app)."""
+        for name in (
+            "requests",
+            "queued_now",
+            "waiting_for_budget",
+            "groups_sent",
+            "groups_unchanged",
+            "groups_in_flight",
+            "groups_following",
+            "groups_failed_unchanged",
+            "groups_waiting_turn",
+            "apps_waiting_turn",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.budget_opens_at = self.budget_opens_at or other.budget_opens_at
+        self.groups_too_large.extend(other.groups_too_large)
+        self.apps_skipped.extend(other.apps_skipped)
+        self.no_token = self.no_token or other.no_token
 
 
 def group_history(
@@ -124,8 +155,13 @@ def app_window(app: App, *, now: datetime, days: int | None = None) -> tuple[dat
 
 
 def _changed(
-    groups: Iterable[Group], history: dict[tuple[date, str], GroupHistory], plan: SendPlan, force: bool
+    groups: Iterable[Group],
+    history: dict[tuple[date, str], GroupHistory],
+    plan: SendPlan,
+    force: bool,
+    never_sent: set[tuple[date, str]],
 ) -> list[Group]:
+    """The groups to send; `never_sent` gathers those AppsFlyer never had (no request ever ended)."""
     changed = []
     for group in groups:
         past = history.get((group.date, group.media_source), GroupHistory())
@@ -143,7 +179,20 @@ def _changed(
             plan.groups_failed_unchanged += 1
             continue
         changed.append(group)
+        if not (past.applied_hash or past.failed_hash):
+            never_sent.add((group.date, group.media_source))
     return changed
+
+
+def _by_priority(requests: list[Request], never_sent: set[tuple[date, str]]) -> list[Request]:
+    """When not every request can go now: those with never-sent groups first, then the most
+    recent dates (restatements of older days wait longest)."""
+
+    def key(request: Request) -> tuple[bool, int]:
+        fresh = any((g.date, g.media_source) in never_sent for g in request.groups)
+        return (not fresh, -max(g.date for g in request.groups).toordinal())
+
+    return sorted(requests, key=key)
 
 
 def _budget_left(network: Network) -> int:
@@ -227,45 +276,103 @@ def send_plan_create(
     if app_ids is not None:
         apps = apps.filter(app_id__in=list(app_ids))
     budget_requests = _budget_left(network) // CALLS_PER_REQUEST
-    tomorrow = now + timedelta(days=1)
-
     for app in apps:
-        if not (app.enabled and app.send_cost):
-            plan.apps_skipped.append(app.app_id)
-            continue
-        date_from, date_to = app_window(app, now=now, days=days)
-        with transaction.atomic():
-            # One planner at a time per network: two plans must not both see a group as not in flight.
-            Network.objects.select_for_update().filter(pk=network.pk).first()
-            history = group_history(network=network, app=app, date_from=date_from, date_to=date_to)
-            groups = current_groups(network=network, app=app, date_from=date_from, date_to=date_to)
-            if only_groups is not None:
-                groups = (g for g in groups if (g.date, g.media_source) in only_groups)
-            requests, oversized = pack_requests(
-                _changed(groups, history, plan, force), max_bytes=settings.INCOST_MAX_REQUEST_BYTES
+        app_plan_create(
+            network=network,
+            app=app,
+            plan=plan,
+            trigger=trigger,
+            user=user,
+            days=days,
+            force=force,
+            only_groups=only_groups,
+            now=now,
+            budget_requests=budget_requests,
+        )
+    send_plan_audit(network=network, plan=plan, trigger=trigger, user=user, days=days, force=force)
+    return plan
+
+
+def app_plan_create(
+    *,
+    network: Network,
+    app: App,
+    plan: SendPlan,
+    trigger: str,
+    now: datetime,
+    budget_requests: int,
+    user: Any = None,
+    days: int | None = None,
+    force: bool = False,
+    only_groups: set[tuple[date, str]] | None = None,
+    max_requests: int | None = None,
+) -> None:
+    """Plan one app's changed groups into `plan`.
+
+    Up to `budget_requests` (counted over the whole plan by `plan.queued_now`) are queued now, the
+    rest planned for tomorrow's budget; or, with `max_requests` (a share of the budget, see
+    services.budget), only that many are made, never-sent groups and recent dates first, and the
+    other changed groups are left to a later turn (with whatever content they have then).
+    """
+    if not (app.enabled and app.send_cost):
+        plan.apps_skipped.append(app.app_id)
+        return
+    date_from, date_to = app_window(app, now=now, days=days)
+    tomorrow = now + timedelta(days=1)
+    with transaction.atomic():
+        # One planner at a time per network: two plans must not both see a group as not in flight.
+        Network.objects.select_for_update().filter(pk=network.pk).first()
+        history = group_history(network=network, app=app, date_from=date_from, date_to=date_to)
+        groups = current_groups(network=network, app=app, date_from=date_from, date_to=date_to)
+        if only_groups is not None:
+            groups = (g for g in groups if (g.date, g.media_source) in only_groups)
+        never_sent: set[tuple[date, str]] = set()
+        requests, oversized = pack_requests(
+            _changed(groups, history, plan, force, never_sent), max_bytes=settings.INCOST_MAX_REQUEST_BYTES
+        )
+        plan.groups_too_large.extend((g.app_id, g.date, g.media_source, g.weight + 1) for g in oversized)
+        if max_requests is not None and len(requests) > max_requests:
+            requests = _by_priority(requests, never_sent)
+            later = requests[max_requests:]
+            requests = requests[:max_requests]
+            plan.groups_waiting_turn += sum(len(r.groups) for r in later)
+            plan.apps_waiting_turn += 1
+        for request in requests:
+            within_budget = plan.queued_now < budget_requests
+            state = State.QUEUED if within_budget else State.PLANNED
+            submission = _submission_create(
+                network=network,
+                app=app,
+                request=request,
+                trigger=trigger,
+                user=user,
+                due_at=now if within_budget else tomorrow,
+                state=state,
             )
-            plan.groups_too_large.extend((g.app_id, g.date, g.media_source, g.weight + 1) for g in oversized)
-            for request in requests:
-                within_budget = plan.queued_now < budget_requests
-                state = State.QUEUED if within_budget else State.PLANNED
-                submission = _submission_create(
-                    network=network,
-                    app=app,
-                    request=request,
-                    trigger=trigger,
-                    user=user,
-                    due_at=now if within_budget else tomorrow,
-                    state=state,
-                )
-                plan.requests += 1
-                plan.groups_sent += len(request.groups)
-                if within_budget:
-                    plan.queued_now += 1
-                    send_enqueue_on_commit(submission.pk, submission.due_at)
-                else:
-                    plan.waiting_for_budget += 1
-                    plan.budget_opens_at = tomorrow
-    if plan.requests or trigger not in (Trigger.SCHEDULE, Trigger.FOLLOW_UP):
+            plan.requests += 1
+            plan.groups_sent += len(request.groups)
+            if within_budget:
+                plan.queued_now += 1
+                send_enqueue_on_commit(submission.pk, submission.due_at)
+            else:
+                plan.waiting_for_budget += 1
+                plan.budget_opens_at = tomorrow
+
+
+def send_plan_audit(
+    *,
+    network: Network,
+    plan: SendPlan,
+    trigger: str,
+    user: Any = None,
+    days: int | None = None,
+    force: bool = False,
+) -> None:
+    """One audit line a plan; sends no one asked for are recorded only when they made requests, and
+    the freshness tick's not at all (every few minutes: its requests say "Fresh send" on Jobs)."""
+    if trigger == Trigger.FRESHNESS:
+        return
+    if plan.requests or trigger not in AUTOMATIC_TRIGGERS:
         action = Action.BACKFILL_REQUESTED if trigger == Trigger.BACKFILL else Action.SEND_REQUESTED
         audit_record(
             network=network,
@@ -279,7 +386,6 @@ def send_plan_create(
                 "force": force,
             },
         )
-    return plan
 
 
 def submission_resend(*, network: Network, submission: Submission, user: Any) -> SendPlan:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from incost_portal.networks.models import SendSchedule
 from incost_portal.networks.selectors import networks_with_token, send_schedule_for
 from incost_portal.submissions.models import ScheduledRun, Trigger
-from incost_portal.submissions.services.planning import send_plan_create
+from incost_portal.submissions.services.budget import fair_send_create
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ def schedules_run_due(*, now: datetime | None = None) -> int:
     Each run plans the changed groups of the last INCOST_RESTATEMENT_DAYS (AppsFlyer asks for the
     last 7 days every time data is revised; older changes go with Send now or a Backfill). A missed
     slot (cron down) is caught up only within SCHEDULE_CATCH_UP_MINUTES, never one from before the
-    schedule (or the network) existed: the next slot covers the rest. The ScheduledRun row makes
+    schedule (or the network) existed: the next slot covers the rest. When the changes need more
+    requests than the network's share of the day's calls, the longest-waiting apps go first and the
+    rest wait their turn (services.budget). The ScheduledRun row makes
     each slot run once however many cron processes there are.
     """
     now = now or timezone.now()
@@ -63,9 +65,7 @@ def schedules_run_due(*, now: datetime | None = None) -> int:
                 run = ScheduledRun.objects.create(network=network, slot=slot)
         except IntegrityError:
             continue  # this slot has run already
-        plan = send_plan_create(
-            network=network, trigger=Trigger.SCHEDULE, now=now, days=settings.INCOST_RESTATEMENT_DAYS
-        )
+        plan = fair_send_create(network=network, trigger=Trigger.SCHEDULE, at_send_time=True, now=now).plan
         ScheduledRun.objects.filter(pk=run.pk).update(submissions_created=plan.requests)
         logger.info("Scheduled send for %s at %s: %s", network.slug, slot, plan.summary())
         ran += 1
