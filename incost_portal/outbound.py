@@ -164,6 +164,12 @@ def _read(response: urllib3.BaseHTTPResponse, *, max_bytes: int, deadline: float
     return bytes(body)
 
 
+# The only headers a redirect to another host keeps: they describe the request, not who sends it.
+HEADERS_KEPT_ACROSS_HOSTS = frozenset(
+    {"accept", "accept-encoding", "user-agent", "content-type", "content-length"}
+)
+
+
 def fetch(
     method: str,
     url: str,
@@ -217,8 +223,9 @@ def fetch(
             return OutboundResponse(status=response.status, body=content, url=url, headers=answer)
         next_url = urljoin(url, location)
         if urlsplit(next_url).hostname != target.host:
-            # Credentials meant for one host never follow a redirect to another.
-            sent = {k: v for k, v in sent.items() if k.lower() not in ("authorization", "cookie")}
+            # Whatever the caller sent was meant for that host: a report's own key header
+            # (X-Api-Key, a token in any name) must not follow a redirect to another one.
+            sent = {k: v for k, v in sent.items() if k.lower() in HEADERS_KEPT_ACROSS_HOSTS}
         if response.status == 303 or (response.status in (301, 302) and method == "POST"):
             method, body = "GET", None
             sent = {k: v for k, v in sent.items() if k.lower() not in ("content-type", "content-length")}

@@ -135,6 +135,25 @@ def test_redirects_are_followed_each_hop_checked(webhook_receiver: Receiver) -> 
 
 
 @LOCAL_ONLY
+def test_a_redirect_to_another_host_carries_none_of_the_callers_credentials(
+    names: dict[str, str], webhook_receiver: Receiver
+) -> None:
+    names["reports.example.com"] = names["cdn.example.net"] = "127.0.0.1"
+    port = webhook_receiver.port
+    webhook_receiver.answer(
+        "/report", Reply(302, headers={"Location": f"http://cdn.example.net:{port}/file"})
+    )
+    webhook_receiver.answer("/file", Reply(200, b"date,spend"))
+    secrets = {"Authorization": "Bearer a", "X-Api-Key": "k-123", "Cookie": "s=1", "Accept": "text/csv"}
+    answer = outbound.fetch("GET", f"http://reports.example.com:{port}/report", headers=secrets)
+    assert answer.body == b"date,spend"
+    first, second = webhook_receiver.received()
+    assert {"authorization", "x-api-key", "cookie"} <= set(first.headers)
+    assert not {"authorization", "x-api-key", "cookie"} & set(second.headers)
+    assert second.headers["accept"] == "text/csv"
+
+
+@LOCAL_ONLY
 def test_endless_redirects_end(webhook_receiver: Receiver) -> None:
     webhook_receiver.answer("/loop", Reply(302, headers={"Location": "/loop"}))
     with pytest.raises(outbound.OutboundError, match="redirects"):

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from incost_portal.networks import token_vault
+
 
 class AlertSettings(models.Model):
     """A network's thresholds; a network without a row has the defaults."""
@@ -104,7 +106,10 @@ class Channel(models.Model):
     network = models.ForeignKey("networks.Network", on_delete=models.CASCADE, related_name="alert_channels")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     name = models.CharField(max_length=100)
+    # Where messages go, as shown (scheme and host): the whole URL is encrypted below, since a
+    # Slack-style incoming webhook's path is itself the credential.
     url = models.URLField(max_length=1000, blank=True)
+    url_ciphertext = models.BinaryField(editable=False, default=b"")
     secret_ciphertext = models.BinaryField(editable=False, default=b"")
     enabled = models.BooleanField(default=True)
     created_by = models.ForeignKey(
@@ -117,6 +122,10 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name}"
+
+    def url_full(self) -> str:
+        """The whole URL messages are posted to, decrypted: never shown, logged or queued."""
+        return token_vault.decrypt(bytes(self.url_ciphertext)) if self.url_ciphertext else self.url
 
     @property
     def url_shown(self) -> str:

@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client, TestCase
 
 from incost_portal.alerts.models import Channel
+from incost_portal.alerts.services.channels import channel_create
+from incost_portal.alerts.services.deliveries import delivery_test_create
 from incost_portal.networks.models import App, Role
 from incost_portal.networks.services import membership_set
 from tests.alerts.messaging import evaluate, jobs_run, queues_empty, verified
@@ -78,3 +80,31 @@ def text_of(response: Any) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("latin-1")
     return response.content.decode("latin-1")
+
+
+def test_a_slack_style_urls_path_is_stored_only_encrypted(
+    cast: Cast, settings: Any, webhook_receiver: Receiver, private_redis_url: str
+) -> None:
+    """An incoming-webhook URL's path is its credential: the database keeps scheme and host only in
+    the clear; messages still reach the whole URL."""
+    settings.REDIS_URL = private_redis_url
+    settings.RQ_QUEUES = {
+        name: {**queue, "URL": private_redis_url} for name, queue in settings.RQ_QUEUES.items()
+    }
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    queues_empty()
+    path = "/services/T0CHANNEL/B0HOOK/q7Zx9KpL2mWv8RtY4nBc"
+    channel, _ = channel_create(
+        network=cast.network,
+        kind=Channel.Kind.SLACK,
+        name="ops",
+        url=webhook_receiver.url(path),
+        actor=cast.admin,
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        delivery_test_create(channel=channel, user=cast.admin)
+    jobs_run()
+    assert [received.path for received in webhook_receiver.received()] == [path]
+    assert channel.url_shown.endswith("/…") and "q7Zx9KpL2mWv8RtY4nBc" not in channel.url_shown
+    leaks = [table for table, text in database_dump() if pieces_found("q7Zx9KpL2mWv8RtY4nBc", text)]
+    assert leaks == []

@@ -54,10 +54,12 @@ def channel_create(
         kind=kind,
         name=name.strip() or kind.label,
         url=url,
+        url_ciphertext=token_vault.encrypt(url) if url else b"",
         secret_ciphertext=token_vault.encrypt(secret) if secret else b"",
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    channel.full_clean(exclude=["secret_ciphertext"])
+    channel.full_clean(exclude=["secret_ciphertext", "url_ciphertext"])
+    channel.url = channel.url_shown  # only the scheme and host in the clear
     channel.save()
     audit_record(
         network=network,

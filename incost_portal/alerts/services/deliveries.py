@@ -167,11 +167,21 @@ def _send_webhook(delivery: Delivery, channel: Channel) -> Outcome:
     headers = webhook_headers(
         secret=secret, message_id=f"msg_{delivery.code.hex}", sent_at=sent_at, body=body
     )
-    return _post(channel.url, body, headers)
+    try:
+        url = channel.url_full()
+    except token_vault.TokenDecryptError:
+        error = "The channel's URL cannot be decrypted with TOKEN_ENCRYPTION_KEYS."
+        return Outcome(False, error=error, retry=False)
+    return _post(url, body, headers)
 
 
 def _send_slack(delivery: Delivery, channel: Channel) -> Outcome:
-    return _post(channel.url, json.dumps({"text": slack_text(delivery)}).encode(), {})
+    try:
+        url = channel.url_full()
+    except token_vault.TokenDecryptError:
+        error = "The channel's URL cannot be decrypted with TOKEN_ENCRYPTION_KEYS."
+        return Outcome(False, error=error, retry=False)
+    return _post(url, json.dumps({"text": slack_text(delivery)}).encode(), {})
 
 
 def _retry_wait(attempt: int) -> int:
