@@ -18,6 +18,7 @@ from incost_portal.alerts.models import AlertSettings
 from incost_portal.costs.models import CostGroupTotal
 from incost_portal.networks.models import ApiToken, App, Network
 from incost_portal.networks.selectors import api_token_active, send_schedule_for
+from incost_portal.sources.models import Source, SourceRun
 from incost_portal.submissions.models import IN_FLIGHT, ScheduledRun, State, Submission, SubmissionEvent
 from incost_portal.submissions.models import SubmissionGroup as Group
 from incost_portal.submissions.services.schedules import latest_slot
@@ -346,6 +347,69 @@ def cost_gap(network: Network, now: datetime, limits: AlertSettings) -> list[Fin
                 since=now,
                 link=_url("costs:upload", network),
                 app_id=app.pk,
+            )
+        )
+    return findings
+
+
+@condition_kind(
+    "source_failed",
+    "Source failed",
+    "A source's latest run failed (the report or bucket could not be fetched, or nothing could be read).",
+)
+def source_failed(network: Network, now: datetime, limits: AlertSettings) -> list[Finding]:
+    findings = []
+    for source in Source.objects.filter(network=network, enabled=True).order_by("name"):
+        runs = SourceRun.objects.filter(source=source, dry_run=False, outcome__in=SourceRun.FINAL)
+        latest = runs.order_by("-finished_at", "-id").values("outcome", "finished_at", "error").first()
+        if latest is None or latest["outcome"] != SourceRun.Outcome.FAILED:
+            continue
+        # Since the first failure after the last run that went through.
+        last_good = runs.exclude(outcome=SourceRun.Outcome.FAILED).order_by("-finished_at").first()
+        failing = runs.filter(outcome=SourceRun.Outcome.FAILED)
+        if last_good is not None:
+            failing = failing.filter(finished_at__gt=last_good.finished_at)
+        first = failing.order_by("finished_at").values_list("finished_at", flat=True).first()
+        findings.append(
+            Finding(
+                subject=str(source.code),
+                title=f"The source {source.name} failed",
+                detail=(latest["error"] or "The run failed.")[:500],
+                since=first or latest["finished_at"],
+                link=_url("sources:detail", network, source.code),
+            )
+        )
+    return findings
+
+
+@condition_kind(
+    "source_stale",
+    "Source brought nothing new",
+    "No run of a source has brought new cost for longer than the source's setting.",
+)
+def source_stale(network: Network, now: datetime, limits: AlertSettings) -> list[Finding]:
+    findings = []
+    sources = Source.objects.filter(network=network, enabled=True, stale_after_hours__gt=0).order_by("name")
+    for source in sources:
+        last_new = (
+            SourceRun.objects.filter(source=source, dry_run=False, groups_replaced__gt=0)
+            .order_by("-finished_at")
+            .values_list("finished_at", flat=True)
+            .first()
+        )
+        since = last_new or source.created_at
+        if now - since <= timedelta(hours=source.stale_after_hours):
+            continue
+        findings.append(
+            Finding(
+                subject=str(source.code),
+                title=f"The source {source.name} has brought no new cost since {_at(since)}",
+                detail=(
+                    f"Its runs changed no cost for more than {source.stale_after_hours} hours: is the "
+                    "report still updated, and does its URL or prefix still point at it?"
+                ),
+                since=since,
+                link=_url("sources:detail", network, source.code),
             )
         )
     return findings

@@ -98,6 +98,18 @@ class SourceForm(forms.Form):
         label="Every N hours",
         help_text="Empty: shortly before each scheduled send of the network's schedule.",
     )
+    stale_after_hours = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=720,
+        initial=48,
+        label="Alert when no new cost for (hours)",
+        help_text="An alert opens when no run has brought new cost for this long; 0: never; empty: 48.",
+    )
+
+    def clean_stale_after_hours(self) -> int:
+        hours = self.cleaned_data.get("stale_after_hours")
+        return 48 if hours is None else hours
     on_problems = forms.ChoiceField(
         choices=Source.OnProblems.choices,
         initial=Source.OnProblems.VALID_GROUPS,

@@ -54,6 +54,8 @@ class Source(models.Model):
     restatement_days = models.PositiveSmallIntegerField(default=7)
     # Every N hours; empty: shortly before each scheduled send of the network's schedule.
     every_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An alert opens when no run has brought new cost for this long (0: never).
+    stale_after_hours = models.PositiveSmallIntegerField(default=48)
     on_problems = models.CharField(max_length=20, choices=OnProblems.choices, default=OnProblems.VALID_GROUPS)
     next_run_at = models.DateTimeField(null=True, blank=True)
     # A run holds the source until then: never two runs of one source at once (a worker killed

@@ -14,6 +14,8 @@ from incost_portal.alerts.services.conditions import conditions_evaluate
 from incost_portal.costs.services import cost_upload_accept, cost_upload_create
 from incost_portal.networks.models import App, Network
 from incost_portal.networks.services import api_token_revoke, api_token_set, app_create
+from incost_portal.sources.models import Source, SourceRun
+from incost_portal.sources.services.config import source_create
 from incost_portal.submissions.models import Event, ScheduledRun, State, Submission, SubmissionEvent
 from tests.builders import cost_rows, csv_bytes, day, submission
 from tests.cast import Cast
@@ -219,3 +221,66 @@ def test_conditions_stay_in_their_network(cast: Cast) -> None:
     assert Condition.objects.count() == 0
     conditions_evaluate(network=cast.network)
     assert list(Condition.objects.values_list("network", flat=True)) == [cast.network.pk]
+
+
+def a_source(cast: Cast, **values: object) -> Source:
+    given = {"name": "Daily report", "kind": "https", "url_template": "https://r.example.com/c.csv", **values}
+    return source_create(network=cast.network, user=cast.admin, values=given)
+
+
+def a_run(source: Source, outcome: str, *, at: datetime, replaced: int = 0, error: str = "") -> SourceRun:
+    return SourceRun.objects.create(
+        source=source,
+        network=source.network,
+        outcome=outcome,
+        started_at=at,
+        finished_at=at,
+        groups_replaced=replaced,
+        error=error,
+    )
+
+
+def test_a_failing_source_opens_from_its_first_failure_and_resolves_when_a_run_goes_through(
+    cast: Cast,
+) -> None:
+    source = a_source(cast)
+    now = timezone.now()
+    a_run(source, SourceRun.Outcome.SUCCEEDED, at=now - timedelta(hours=5), replaced=3)
+    a_run(
+        source,
+        SourceRun.Outcome.FAILED,
+        at=now - timedelta(hours=3),
+        error="r.example.com answered HTTP 503.",
+    )
+    a_run(
+        source,
+        SourceRun.Outcome.FAILED,
+        at=now - timedelta(hours=1),
+        error="r.example.com answered HTTP 404.",
+    )
+    conditions_evaluate(network=cast.network)
+    condition = open_now(cast.network)[("source_failed", str(source.code))]
+    assert condition.title == "The source Daily report failed"
+    assert "HTTP 404" in condition.detail and condition.link.endswith(f"/settings/sources/{source.code}/")
+    assert abs(condition.since - (now - timedelta(hours=3))) < timedelta(seconds=1)
+    # A dry run proves nothing about the schedule; a real run that goes through ends it.
+    a_run(source, SourceRun.Outcome.SUCCEEDED, at=now, replaced=0)
+    conditions_evaluate(network=cast.network)
+    assert ("source_failed", str(source.code)) not in open_now(cast.network)
+
+
+def test_a_source_bringing_nothing_new_opens_after_its_setting_and_resolves_with_new_cost(cast: Cast) -> None:
+    source = a_source(cast, stale_after_hours=24)
+    quiet = a_source(cast, name="Monthly", stale_after_hours=0)
+    now = timezone.now()
+    a_run(source, SourceRun.Outcome.SUCCEEDED, at=now - timedelta(hours=30), replaced=4)
+    a_run(source, SourceRun.Outcome.SUCCEEDED, at=now - timedelta(hours=2), replaced=0)
+    for made in (source, quiet):
+        Source.objects.filter(pk=made.pk).update(created_at=now - timedelta(days=3))
+    conditions_evaluate(network=cast.network)
+    opened = open_now(cast.network)
+    assert list(opened) == [("source_stale", str(source.code))], "0 hours: never"
+    assert "no new cost since" in opened[("source_stale", str(source.code))].title
+    a_run(source, SourceRun.Outcome.PARTIAL, at=now, replaced=1)
+    conditions_evaluate(network=cast.network)
+    assert open_now(cast.network) == {}

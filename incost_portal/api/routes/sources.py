@@ -43,6 +43,9 @@ class SourceIn(Schema):
     decimal_separator: Literal[".", ","] | None = None
     restatement_days: int | None = Field(None, ge=1, le=90)
     every_hours: int | None = Field(None, ge=1, le=168, description="null: before each scheduled send")
+    stale_after_hours: int | None = Field(
+        None, ge=0, le=720, description="an alert opens when no run brought new cost for this long; 0: never"
+    )
     on_problems: Literal["valid_groups", "all_or_nothing"] | None = None
 
 
@@ -65,6 +68,7 @@ class SourceOut(Schema):
     decimal_separator: str
     restatement_days: int
     every_hours: int | None
+    stale_after_hours: int
     on_problems: str
     next_run_at: datetime.datetime | None
     created_at: datetime.datetime

@@ -26,7 +26,7 @@ from incost_portal.sources.schedule import source_next_run
 FIELDS = (
     "name", "kind", "enabled", "url_template", "file_format", "bucket", "prefix", "region",
     "endpoint_url", "access_key_id", "column_mapping", "date_format", "decimal_separator",
-    "restatement_days", "every_hours", "on_problems",
+    "restatement_days", "every_hours", "stale_after_hours", "on_problems",
 )  # fmt: skip
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
 # NUL and lone surrogates cannot be stored (PostgreSQL refuses them) nor encoded.
@@ -69,6 +69,10 @@ def _headers_clean(headers: Mapping[str, str]) -> dict[str, str]:
     return cleaned
 
 
+# A month: a source silent for longer is not "late", it is gone.
+MAX_STALE_HOURS = 720
+
+
 def _validated(values: dict[str, Any]) -> dict[str, Any]:
     """Every setting checked; ValidationError naming the field and what to give instead."""
     errors: dict[str, str] = {}
@@ -94,6 +98,9 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     days = values.get("restatement_days")
     if not isinstance(days, int) or not 1 <= days <= MAX_RESTATEMENT_DAYS:
         errors["restatement_days"] = f"Between 1 and {MAX_RESTATEMENT_DAYS} days."
+    stale = values.get("stale_after_hours")
+    if not isinstance(stale, int) or not 0 <= stale <= MAX_STALE_HOURS:
+        errors["stale_after_hours"] = f"Between 0 (never) and {MAX_STALE_HOURS} hours."
     hours = values.get("every_hours")
     if hours is not None and (not isinstance(hours, int) or not 1 <= hours <= MAX_EVERY_HOURS):
         errors["every_hours"] = f"Between 1 and {MAX_EVERY_HOURS} hours, or empty for the send schedule."
@@ -129,6 +136,7 @@ DEFAULTS: dict[str, Any] = {
     "decimal_separator": ".",
     "restatement_days": 7,
     "every_hours": None,
+    "stale_after_hours": 48,
     "on_problems": Source.OnProblems.VALID_GROUPS,
     "column_mapping": {},
 }
