@@ -80,10 +80,21 @@ def wire(sandbox: Sandbox, slug: str = "acme") -> Wired:
     return Wired(network=network, partner=partner, user=user, ios=ios, android=android, sandbox=sandbox)
 
 
+class QuietWorker(SimpleWorker):
+    """A burst worker in this process without RQ's command channel: stopping its listener thread
+    can wait out redis-py's 60-second read, which a worker that only drains the queue never needs."""
+
+    def subscribe(self) -> None:
+        self.pubsub_thread = None
+
+    def unsubscribe(self) -> None:
+        pass
+
+
 def queued_jobs_run() -> None:
     """Run the queued jobs in this process as a worker would, and the jobs they queue, until none is
     left (RQ's SimpleWorker in burst mode): for tests where a worker process is not the point."""
-    django_rq.get_worker("incost", "default", worker_class=SimpleWorker).work(burst=True)
+    django_rq.get_worker("incost", "default", worker_class=QuietWorker).work(burst=True)
 
 
 def incost_queue_empty() -> None:

@@ -4,7 +4,6 @@ off by a worker in this process, the cost sent to the sandbox."""
 from typing import Any
 
 import django_rq
-from rq import SimpleWorker
 
 from incost_portal.sources.models import Source, SourceRun
 from incost_portal.sources.services.config import source_create
@@ -14,18 +13,7 @@ from incost_portal.submissions.services.dispatch import submissions_dispatch_due
 from incost_portal.submissions.services.planning import send_plan_create
 from incost_portal.submissions.services.sending import submission_poll, submission_send
 from tests.waiting import wait_for
-from tests.wiring import Wired
-
-
-class QuietWorker(SimpleWorker):
-    """A burst worker in this process without RQ's command channel: stopping its listener thread
-    can wait out redis-py's 60-second read, which a worker that only drains the queue never needs."""
-
-    def subscribe(self) -> None:
-        self.pubsub_thread = None
-
-    def unsubscribe(self) -> None:
-        pass
+from tests.wiring import QuietWorker, Wired
 
 
 def jobs_run() -> None:
