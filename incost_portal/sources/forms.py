@@ -106,10 +106,6 @@ class SourceForm(forms.Form):
         label="Alert when no new cost for (hours)",
         help_text="An alert opens when no run has brought new cost for this long; 0: never; empty: 48.",
     )
-
-    def clean_stale_after_hours(self) -> int:
-        hours = self.cleaned_data.get("stale_after_hours")
-        return 48 if hours is None else hours
     on_problems = forms.ChoiceField(
         choices=Source.OnProblems.choices,
         initial=Source.OnProblems.VALID_GROUPS,
@@ -142,6 +138,10 @@ class SourceForm(forms.Form):
             return mapping_parse(self.cleaned_data["column_mapping"])
         except MappingError as error:
             raise forms.ValidationError(str(error)) from None
+
+    def clean_stale_after_hours(self) -> int:
+        hours = self.cleaned_data.get("stale_after_hours")
+        return 48 if hours is None else hours
 
     def clean_secret_key(self) -> str | None:
         return self.cleaned_data["secret_key"].strip() or None

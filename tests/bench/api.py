@@ -16,11 +16,11 @@ from pathlib import Path
 import dj_database_url
 import requests
 
-from incost_portal.runtime.redis_server import free_port
 from tests.bench import BenchContext, Figure, benchmark
 from tests.bench.cost_data import DAYS, HEADER, _rows, bench_apps
 from tests.bench.page_load import login
 from tests.bench.pages import _redis
+from tests.bench.serving import gunicorn_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 GOAL = 0.8  # the API's rows/s at least this share of the page's
@@ -92,42 +92,15 @@ def _database(context: BenchContext) -> Iterator[tuple[str, dict[str, object]]]:
 @contextlib.contextmanager
 def _server(context: BenchContext, database_url: str, redis_url: str) -> Iterator[str]:
     """gunicorn (DEBUG off), one worker: the two ingests run one after the other."""
-    port = free_port()
     env = {
-        **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "DEBUG": "0",
         "MEDIA_ROOT": str(context.workdir / "api-media"),
-        "LOG_LEVEL": "WARNING",
     }
-    log = (context.workdir / "api-gunicorn.log").open("ab")
-    process = subprocess.Popen(
-        [
-            context.python, "-m", "gunicorn", "incost_portal.wsgi", "--bind", f"127.0.0.1:{port}",
-            "--workers", "1", "--threads", "2", "--timeout", "1800", "--error-logfile", "-",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{base}/healthz", timeout=2).ok:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start; see {context.workdir / 'api-gunicorn.log'}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        log.close()
+    with gunicorn_serving(
+        context, env=env, log_name="api-gunicorn.log", workers=1, threads=2, timeout=1800
+    ) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _empty(server: dict[str, object]) -> None:

@@ -16,7 +16,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import requests
 from incost_portal.runtime.redis_server import embedded_redis_start, free_port, redis_answers
 from tests.bench import BenchContext, Figure, benchmark
 from tests.bench.page_load import LoadResult, load, login
+from tests.bench.serving import gunicorn_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL_ROWS, FULL_SUBMISSIONS = 1_000_000, 100_000
@@ -116,44 +116,16 @@ def _redis(context: BenchContext) -> Iterator[str]:
 @contextlib.contextmanager
 def _server(context: BenchContext, database_url: str, redis_url: str) -> Iterator[int]:
     """gunicorn serving the portal (DEBUG off) with the bench's settings; its port."""
-    port = free_port()
     env = {
-        **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "DJANGO_SETTINGS_MODULE": SETTINGS,
-        "DEBUG": "0",
         "MEDIA_ROOT": str(context.workdir / "media"),
-        "LOG_LEVEL": "WARNING",
     }
-    log = (context.workdir / "pages-gunicorn.log").open("ab")
-    process = subprocess.Popen(
-        [
-            context.python, "-m", "gunicorn", "incost_portal.wsgi", "--bind", f"127.0.0.1:{port}",
-            "--workers", str(WORKERS), "--threads", str(THREADS), "--error-logfile", "-",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start; see {context.workdir / 'pages-gunicorn.log'}")
-            time.sleep(0.3)
+    with gunicorn_serving(
+        context, env=env, log_name="pages-gunicorn.log", workers=WORKERS, threads=THREADS
+    ) as port:
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        log.close()
 
 
 def _skipped(reason: str) -> list[Figure]:
