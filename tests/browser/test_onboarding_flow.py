@@ -76,5 +76,8 @@ def test_admin_runs_onboarding_to_all_pass_and_reviewer_follows(
     expect(page.get_by_role("link", name="Download the report")).to_be_visible()
     page.goto(f"{base}/settings/")
     expect(page.locator("main")).not_to_contain_text("Replace, test or revoke")
-    expect(page.get_by_role("navigation", name="Settings").get_by_role("link")).to_have_count(1)
+    # A reviewer's settings: the overview and where cost comes from, read only; no admin page.
+    expect(page.get_by_role("navigation", name="Settings").get_by_role("link")).to_have_text(
+        ["Overview", "Cost sources"]
+    )
     assert re.search(r"…" + re.escape(token[-4:]), page.content())
