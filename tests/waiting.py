@@ -5,9 +5,12 @@ The deadline is generous on purpose: it is there to end a test that would hang, 
 fast anything must be (time is a benchmark's business).
 """
 
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
+
+from django.db import close_old_connections
 
 T = TypeVar("T")
 
@@ -43,10 +46,6 @@ def wait_for(
 def at_once(function: Callable[[], T], *, times: int = 2) -> list[T]:
     """Run `function` in `times` threads released together (each with its own database
     connection, closed after), and return what each returned: a race as two hosts would run it."""
-    import threading
-
-    from django.db import close_old_connections
-
     results: list[T] = []
     start = threading.Barrier(times)
 

@@ -3,7 +3,6 @@
 import contextlib
 import os
 import subprocess
-import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import requests
 
 from incost_portal.runtime.redis_server import free_port
 from tests.bench import BenchContext
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,15 +34,16 @@ def gunicorn_serving(
         cwd=ROOT, env={**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING", **env},
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
+
+    def answers_or_died() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn did not start; see {log_path}")
+        with contextlib.suppress(requests.RequestException):
+            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok
+        return False
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start; see {log_path}")
-            time.sleep(0.3)
+        wait_for(answers_or_died, timeout=60, interval=0.3, message=f"gunicorn's log: {log_path}")
         yield port
     finally:
         process.terminate()
